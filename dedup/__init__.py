@@ -1,0 +1,42 @@
+"""dedup: near-duplicate paragraph detection for news wire copy.
+
+from dedup import Params, read_paths, scan, clean, Diagnostics
+diagnostics = Diagnostics()
+articles = [a for s in read_paths(["copy/"], diagnostics) for a in s.articles]
+result = scan(articles, Params())
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .clean import clean
+from .config import Params, load_params
+from .detect import scan
+from .errors import ConfigError, DedupError, Diagnostics, InputError
+from .formats import read_paths
+from .model import Article, Cleaned, Cluster, Member, ScanResult, ShortRepeat, Source
+from .output import clean_record, cluster_record, scan_document
+
+__all__ = [
+    "Article",
+    "Cleaned",
+    "Cluster",
+    "ConfigError",
+    "DedupError",
+    "Diagnostics",
+    "InputError",
+    "Member",
+    "Params",
+    "ScanResult",
+    "ShortRepeat",
+    "Source",
+    "__version__",
+    "clean",
+    "clean_record",
+    "cluster_record",
+    "load_params",
+    "read_paths",
+    "scan",
+    "scan_document",
+]

@@ -1,0 +1,56 @@
+"""Exceptions the library raises; each carries a one-line message meant for the user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class DedupError(Exception):
+    """Base class: something the user can fix. The CLI prints it and exits with status 2."""
+
+    exit_code = 2
+
+
+class ConfigError(DedupError):
+    """A parameter or configuration file is invalid."""
+
+
+class InputError(DedupError):
+    """One input (a file, or a line of it) cannot be read; the run goes on without it."""
+
+    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        self.reason = message
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {message}")
+
+
+class Diagnostics:
+    """Collects the errors and warnings met while reading inputs; the run goes on.
+
+    Pass callbacks to see each one as it happens (the CLI prints them on stderr).
+    """
+
+    def __init__(
+        self,
+        on_error: Callable[[InputError], None] | None = None,
+        on_warning: Callable[[InputError], None] | None = None,
+    ) -> None:
+        self.errors: list[InputError] = []
+        self.warnings: list[InputError] = []
+        self._on_error = on_error
+        self._on_warning = on_warning
+
+    def error(self, problem: InputError) -> None:
+        """Record an input that could not be read (the exit status becomes 2)."""
+        self.errors.append(problem)
+        if self._on_error:
+            self._on_error(problem)
+
+    def warn(self, source: str, message: str, line: int | None = None) -> None:
+        """Record something worth knowing that did not stop the input being read."""
+        problem = InputError(source, message, line)
+        self.warnings.append(problem)
+        if self._on_warning:
+            self._on_warning(problem)

@@ -1,0 +1,96 @@
+"""Frozen records passed between the stages: articles in, clusters and cleaned articles out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article: its id, its paragraphs, and what is needed to write it back.
+
+    `source` is the file it came from and `line` its line in a JSON Lines file. `format`
+    names the module in `dedup.formats` that read it; `body` is that module's private
+    state for writing the cleaned article back (original text and spans, or the record).
+    """
+
+    id: str
+    paragraphs: tuple[str, ...]
+    source: str
+    format: str
+    line: int | None = None
+    body: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input file and the articles read from it.
+
+    `name` is its path relative to the argument it was found under (mirrored by
+    `clean --out`); `state` is the format module's private state for writing back.
+    """
+
+    path: str
+    name: str
+    format: str
+    articles: tuple[Article, ...]
+    state: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One paragraph in a cluster, with its exact Jaccard similarity to the first member."""
+
+    article: str
+    paragraph: int
+    similarity: float
+    text: str
+    article_index: int = field(repr=False, compare=False, default=-1)
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Near-duplicate paragraphs; the first member is the representative."""
+
+    id: str
+    members: tuple[Member, ...]
+
+    @property
+    def articles(self) -> int:
+        """How many distinct articles the members come from."""
+        return len({m.article_index for m in self.members})
+
+
+@dataclass(frozen=True, slots=True)
+class ShortRepeat:
+    """A paragraph too short to cluster that appears more than once in one article."""
+
+    article: str
+    paragraphs: tuple[int, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything `scan` found, ready for the reporters."""
+
+    articles: int
+    paragraphs: int
+    clusters: tuple[Cluster, ...]
+    short_repeats: tuple[ShortRepeat, ...]
+    params: Mapping[str, Any]
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """An article after cleaning: indices of the paragraphs kept and removed.
+
+    `removed` maps each removed paragraph to the (article id, paragraph) it repeats.
+    """
+
+    article: Article
+    kept: tuple[int, ...]
+    removed: Mapping[int, tuple[str, int]]

@@ -1,0 +1,54 @@
+"""MinHash signatures in bulk, bit-identical to datasketch's `affine32` scheme.
+
+datasketch (2.x) builds `num_perm` affine maps h -> a*h + b mod 2^32 from
+`numpy.random.RandomState(seed)` and applies them to the MurmurHash3-mixed 32-bit
+input hash. We do the same for all paragraphs at once: the signature of paragraph i
+equals `datasketch.MinHash(num_perm, seed, hashfunc=int)` updated with the low 32
+bits of its shingle hashes (the tests check this against datasketch itself).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .shingle import Shingles
+
+SCHEME = "affine32"
+EMPTY = np.uint32(0xFFFFFFFF)
+_CHUNK = 1 << 15  # shingles per block: a num_perm x _CHUNK uint32 block stays in cache
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) parameters datasketch's affine32 MinHash draws for this seed."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """The MurmurHash3 32-bit finalizer, as datasketch applies it to input hashes."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def signatures(shingles: Shingles, num_perm: int, seed: int) -> np.ndarray:
+    """A (num_perm, paragraphs) uint32 matrix; a paragraph without shingles gets EMPTY."""
+    a, b = permutations(num_perm, seed)
+    n = len(shingles)
+    out = np.full((num_perm, n), EMPTY, dtype=np.uint32)
+    mixed = fmix32(shingles.hashes.astype(np.uint32))
+    owner = np.repeat(np.arange(n), np.diff(shingles.offsets))
+    a_col, b_col = a[:, None], b[:, None]
+    for s0 in range(0, len(mixed), _CHUNK):
+        s1 = min(s0 + _CHUNK, len(mixed))
+        block = a_col * mixed[None, s0:s1]
+        block += b_col
+        owners = owner[s0:s1]
+        cuts = np.concatenate([[0], np.flatnonzero(owners[1:] != owners[:-1]) + 1])
+        ids = owners[cuts]
+        out[:, ids] = np.minimum(out[:, ids], np.minimum.reduceat(block, cuts, axis=1))
+    return out
