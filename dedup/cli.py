@@ -6,11 +6,12 @@ was processed), 130 interrupted, 141 stdout closed early (for example by `| head
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -34,6 +35,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class UsageError(click.UsageError):
     """A usage error raised by dedup itself (exit status 2, like click's own)."""
+
+
+class _PipeClosed(Exception):
+    """Stdout was closed by the reader; raised past click, which would exit with 1."""
+
+
+@contextlib.contextmanager
+def _stdout() -> Iterator[None]:
+    """Around every write to stdout: turn a closed pipe into _PipeClosed."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise _PipeClosed from None
 
 
 @functools.cache
@@ -168,7 +182,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False, allow_dash=True))
 @click.option(
     "--format",
     "fmt",
@@ -200,7 +214,8 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
             no_color=True if color == "never" else None,
             highlight=False,
         )
-        render_scan(console, result, run.diagnostics.errors)
+        with _stdout():
+            render_scan(console, result, run.diagnostics.errors)
     else:
         if fmt == "json":
             _emit(dumps(scan_document(result, run.diagnostics.errors), indent=2) + "\n")
@@ -213,7 +228,7 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
 
 
 @cli.command(name="clean")
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False, allow_dash=True))
 @click.option(
     "--keep",
     type=click.Choice(["first", "longest"]),
@@ -225,7 +240,7 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
     "--against",
     "archive",
     multiple=True,
-    type=click.Path(),
+    type=click.Path(readable=False),
     help="Also remove paragraphs already in this archive (file or folder; repeatable). "
     "The archive is only read.",
 )
@@ -329,14 +344,16 @@ def _report_removals(console: Console, cleaned: Sequence[Cleaned]) -> None:
 
 
 def _emit(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    with _stdout():
+        sys.stdout.write(text)
+        sys.stdout.flush()
 
 
 def _emit_bytes(data: bytes) -> None:
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+    with _stdout():
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
 
 
 def _quiet_stdout() -> None:
@@ -371,7 +388,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except DedupError as err:
         _stderr().print(f"dedup: error: {err}", soft_wrap=True, highlight=False, markup=False)
         status = err.exit_code
-    except BrokenPipeError:
+    except (_PipeClosed, BrokenPipeError):
         _quiet_stdout()
         status = EXIT_PIPE
     except Exception as err:  # a bug: one line unless asked for more

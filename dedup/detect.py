@@ -136,7 +136,8 @@ def scan(
     # Nodes: eligible paragraphs merged by identical word sequence; head = earliest.
     eligible = np.flatnonzero(words >= params.min_words)
     eligible = eligible[np.lexsort((layout.rank[eligible], digests[eligible]))]
-    new_node = np.concatenate([[True], digests[eligible][1:] != digests[eligible][:-1]])
+    new_node = np.ones(len(eligible), dtype=bool)
+    new_node[1:] = digests[eligible][1:] != digests[eligible][:-1]
     node_of = np.cumsum(new_node) - 1
     heads = eligible[new_node]
     weights = np.bincount(node_of).tolist() if len(eligible) else []

@@ -158,8 +158,7 @@ def paste_copy(
         if (
             edited is None
             or len(words(edited)) < min_words
-            or (edited == text
-            and kind != "punctuation")
+            or (edited == text and kind != "punctuation")
         ):
             continue
         copy = rng.randint(original + 1, len(paragraphs))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
-_BLOCK = re.compile(r"\S(?:.*\S)?(?:\n[ \t\r\f\v]*\S(?:.*\S)?)*")
+_BLOCK = re.compile(r"\S(?:.*\S)?(?:[ \t\r\f\v]*\n[ \t\r\f\v]*\S(?:.*\S)?)*")
 _LINE = re.compile(r"\S(?:.*\S)?")
 
 

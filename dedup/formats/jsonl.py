@@ -8,7 +8,6 @@ with its line number and passed through unchanged when the file is written back.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import zlib
 from collections.abc import Mapping
@@ -38,20 +37,23 @@ class _State:
 
 def decompress(data: bytes, path: str, diagnostics: Diagnostics) -> bytes:
     """Gunzip `data`; keep what a truncated or damaged stream yielded and report it."""
-    out = io.BytesIO()
+    out = bytearray()
+    rest = data
     try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            while chunk := stream.read(1 << 20):
-                out.write(chunk)
-    except (EOFError, OSError, zlib.error) as err:
-        text = out.getvalue()
-        complete = text[: text.rfind(b"\n") + 1]
+        while rest:
+            stream = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            out += stream.decompress(rest)
+            if not stream.eof:
+                raise zlib.error("the stream ends early")
+            rest = stream.unused_data
+    except zlib.error as err:
+        complete = bytes(out[: out.rfind(b"\n") + 1])
         lines = complete.count(b"\n")
         diagnostics.error(
             InputError(path, f"damaged gzip stream ({err}); read its first {lines} complete lines")
         )
         return complete
-    return out.getvalue()
+    return bytes(out)
 
 
 def parse_line(
