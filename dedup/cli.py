@@ -11,7 +11,7 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -25,7 +25,7 @@ from .clean import Keep, clean
 from .config import Params, load_params
 from .errors import DedupError, Diagnostics, InputError
 from .model import Article, Cleaned, Source
-from .output import clean_record, cluster_record, dumps, jsonl, scan_document
+from .output import clean_record, cluster_record, jsonl, scan_document_bytes
 from .report import render_scan, summary
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
@@ -108,8 +108,8 @@ class _Run:
         if not self.quiet:
             self.console.print(f"[yellow]dedup: warning:[/] {problem}", soft_wrap=True)
 
-    def read(self, paths: Sequence[str]) -> list[Source]:
-        return formats.read_paths(paths, self.diagnostics)
+    def read(self, paths: Sequence[str], keep_raw: bool = False) -> list[Source]:
+        return formats.read_paths(paths, self.diagnostics, keep_raw)
 
     def scan(self, articles: Sequence[Article]) -> Any:
         try:
@@ -218,10 +218,9 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
             render_scan(console, result, run.diagnostics.errors)
     else:
         if fmt == "json":
-            _emit(dumps(scan_document(result, run.diagnostics.errors), indent=2) + "\n")
+            _emit(scan_document_bytes(result, run.diagnostics.errors))
         else:
-            for line in jsonl(cluster_record(c) for c in result.clusters):
-                _emit(line)
+            _emit(jsonl(cluster_record(c) for c in result.clusters))
         if not run.quiet and run.console.is_terminal:
             run.console.print(summary(result, len(run.diagnostics.errors)))
     return run.status(bool(result.clusters))
@@ -278,15 +277,14 @@ def clean_command(
         raise UsageError("--out and --in-place exclude each other")
     run = _run(kwargs)
     paths = _paths(paths)
-    sources = run.read(paths)
+    sources = run.read(paths, keep_raw=fmt != "jsonl")
     archive_sources = run.read(archive) if archive else []
     articles = [a for s in sources for a in s.articles]
     everything = articles + [a for s in archive_sources for a in s.articles]
     result = run.scan(everything)
     cleaned = clean(everything, result, run.params, keep, range(len(articles), len(everything)))
     if fmt == "jsonl":
-        for line in jsonl(clean_record(c) for c in cleaned):
-            _emit(line)
+        _emit(jsonl(clean_record(c) for c in cleaned))
     else:
         _write_sources(sources, cleaned, out, in_place)
     removed = sum(len(c.removed) for c in cleaned)
@@ -313,12 +311,11 @@ def _write_sources(
     if out is None and not in_place:
         if len(sources) > 1:
             raise UsageError("several files: give --out DIR, --in-place or --format jsonl")
-        for source in sources:
-            _emit_bytes(formats.render(source, removed_in[source.path]))
+        _emit(formats.render(source, removed_in[source.path]) for source in sources)
         return
     for source in sources:
         if source.path == "<stdin>":
-            _emit_bytes(formats.render(source, removed_in[source.path]))
+            _emit([formats.render(source, removed_in[source.path])])
             continue
         changes = removed_in[source.path]
         if in_place:
@@ -343,17 +340,13 @@ def _report_removals(console: Console, cleaned: Sequence[Cleaned]) -> None:
             console.print(f"dedup: {c.article.id}: removed {what}", soft_wrap=True, highlight=False)
 
 
-def _emit(text: str) -> None:
-    with _stdout():
-        sys.stdout.write(text)
-        sys.stdout.flush()
-
-
-def _emit_bytes(data: bytes) -> None:
+def _emit(pieces: Iterable[bytes]) -> None:
+    """Write bytes to stdout, flushing after each piece (a live pipe sees them at once)."""
     with _stdout():
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        for piece in pieces:
+            sys.stdout.buffer.write(piece)
+            sys.stdout.buffer.flush()
 
 
 def _quiet_stdout() -> None:

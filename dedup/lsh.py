@@ -24,27 +24,38 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return fmix64(keys + np.arange(bands, dtype=np.uint64)[:, None])
 
 
+def runs(same: np.ndarray) -> np.ndarray:
+    """(start, end) rows, one per run of 2+ equal neighbours, given same[i] = x[i + 1] == x[i]."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], same.astype(np.int8), [0]])))
+    return np.stack([edges[0::2], edges[1::2] + 1], axis=1).astype(np.int64)
+
+
+def _pairs_within_runs(order: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Every pair (order[a], order[b]), a < b, inside each [start, end) span; shape (m, 2)."""
+    start, end = spans[:, 0], spans[:, 1]
+    sizes = end - start
+    position = np.repeat(start, sizes) + _ramp(sizes)  # each member of each run
+    later = np.repeat(end, sizes) - position - 1  # how many members follow it in its run
+    first = np.repeat(position, later)
+    second = first + 1 + _ramp(later)
+    return np.stack([order[first], order[second]], axis=1)
+
+
+def _ramp(sizes: np.ndarray) -> np.ndarray:
+    """0, 1, ..., size - 1 for each size, concatenated."""
+    total = int(sizes.sum())
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.arange(total, dtype=np.int64) - starts
+
+
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     """Unique (i, j) column pairs, i < j, that share a key in some band; shape (m, 2)."""
     n = keys.shape[1]
-    found = []
+    found = [np.empty((0, 2), dtype=np.int64)]
     for band in keys:
         order = np.argsort(band, kind="stable")
         ordered = band[order]
-        same = ordered[1:] == ordered[:-1]
-        if not same.any():
-            continue
-        # Runs of equal keys: [run_start, run_end) in `order`.
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], same, [False]]).astype(np.int8)))
-        run_starts, run_ends = edges[0::2], edges[1::2] + 1
-        pairs = order[run_starts[run_ends - run_starts == 2, None] + np.array([0, 1])]
-        found.append(pairs)
-        for run in np.flatnonzero(run_ends - run_starts > 2):
-            members = order[run_starts[run] : run_ends[run]]
-            first, second = np.triu_indices(len(members), 1)
-            found.append(np.stack([members[first], members[second]], axis=1))
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
+        found.append(_pairs_within_runs(order, runs(ordered[1:] == ordered[:-1])))
     pairs = np.concatenate(found).astype(np.int64)
     pairs.sort(axis=1)
     codes = np.unique(pairs[:, 0] * n + pairs[:, 1])

@@ -5,9 +5,10 @@ The shapes are the contract documented in the README; fields are only ever added
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+
+import orjson
 
 from .errors import InputError
 from .model import Cleaned, Cluster, ScanResult
@@ -42,21 +43,38 @@ def error_record(problem: InputError) -> dict[str, Any]:
     return {"file": problem.source, "line": problem.line, "message": problem.reason}
 
 
-def scan_document(result: ScanResult, errors: Sequence[InputError] = ()) -> dict[str, Any]:
-    """The whole scan as one JSON object."""
+def _head(result: ScanResult) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "articles": result.articles,
         "paragraphs": result.paragraphs,
         "seconds": round(result.seconds, 3),
         "params": dict(result.params),
-        "clusters": [cluster_record(c) for c in result.clusters],
+    }
+
+
+def _tail(result: ScanResult, errors: Sequence[InputError]) -> dict[str, Any]:
+    return {
         "short_repeats": [
             {"article": r.article, "paragraphs": list(r.paragraphs), "text": r.text}
             for r in result.short_repeats
         ],
         "errors": [error_record(e) for e in errors],
     }
+
+
+def scan_document(result: ScanResult, errors: Sequence[InputError] = ()) -> dict[str, Any]:
+    """The whole scan as one JSON object."""
+    clusters = [cluster_record(c) for c in result.clusters]
+    return {**_head(result), "clusters": clusters, **_tail(result, errors)}
+
+
+def scan_document_bytes(result: ScanResult, errors: Sequence[InputError] = ()) -> Iterator[bytes]:
+    """`scan_document` serialized piece by piece, so a big result is never one string."""
+    yield orjson.dumps(_head(result))[:-1] + b',"clusters":['
+    for i, cluster in enumerate(result.clusters):
+        yield (b"," if i else b"") + orjson.dumps(cluster_record(cluster))
+    yield b"]," + orjson.dumps(_tail(result, errors))[1:] + b"\n"
 
 
 def clean_record(cleaned: Cleaned) -> dict[str, Any]:
@@ -74,12 +92,7 @@ def clean_record(cleaned: Cleaned) -> dict[str, Any]:
     }
 
 
-def dumps(record: dict[str, Any], indent: int | None = None) -> str:
-    """Serialize a record: UTF-8 text, not ASCII-escaped."""
-    return json.dumps(record, ensure_ascii=False, indent=indent)
-
-
-def jsonl(records: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """Records as JSON Lines."""
+def jsonl(records: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """Records as JSON Lines (UTF-8, one object per line)."""
     for record in records:
-        yield dumps(record) + "\n"
+        yield orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)

@@ -10,7 +10,7 @@ from dedup.formats import render
 
 def read(*paths: Path) -> tuple[list, Diagnostics]:
     diagnostics = Diagnostics()
-    return read_paths([str(p) for p in paths], diagnostics), diagnostics
+    return read_paths([str(p) for p in paths], diagnostics, keep_raw=True), diagnostics
 
 
 def test_text_with_blank_lines_splits_on_them(tmp_path: Path) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import Diagnostics, InputError
+from ..gcpause import paused
 from ..model import Source
 from . import jsonl, text
 
@@ -29,36 +32,54 @@ def format_of(name: str) -> tuple[str | None, bool]:
     return kind, gzipped
 
 
-def _sniff(data: bytes) -> str:
-    return "jsonl" if data.lstrip()[:1] == b"{" else "text"
+def _sniff(head: bytes) -> str:
+    return "jsonl" if head.lstrip()[:1] == b"{" else "text"
 
 
-def read_file(path: str, name: str, article_id: str, diagnostics: Diagnostics) -> Source | None:
-    """Read one file (or stdin for "-"); report problems and return None if unreadable."""
+def read_file(
+    path: str, name: str, article_id: str, diagnostics: Diagnostics, keep_raw: bool = False
+) -> Source | None:
+    """Read one file (or stdin for "-"); report problems and return None if unreadable.
+
+    With `keep_raw`, JSON Lines files keep their raw lines so they can be written back.
+    """
     try:
         if path == STDIN:
-            data = sys.stdin.buffer.read()
-            kind, gzipped = None, data[:2] == b"\x1f\x8b"
             path = name = article_id = "<stdin>"
-        else:
-            kind, gzipped = format_of(path)
-            with open(path, "rb") as handle:
-                data = handle.read()
-        if kind is None:
-            kind = "jsonl" if gzipped else _sniff(data)
-        if not data.strip():
-            raise InputError(path, "empty file")
-        if kind == "jsonl":
-            source = jsonl.read(data, path, name, gzipped, diagnostics)
-            if not source.articles:
-                raise InputError(path, "no articles in file")
-            return source
-        return text.read(data, path, name, article_id, diagnostics)
+            return _read_handle(sys.stdin.buffer, path, name, article_id, diagnostics, keep_raw)
+        with open(path, "rb") as handle:
+            return _read_handle(handle, path, name, article_id, diagnostics, keep_raw)
     except InputError as err:
         diagnostics.error(err)
     except OSError as err:
         diagnostics.error(InputError(path, (err.strerror or str(err)).lower()))
     return None
+
+
+def _read_handle(
+    handle: BinaryIO,
+    path: str,
+    name: str,
+    article_id: str,
+    diagnostics: Diagnostics,
+    keep_raw: bool,
+) -> Source:
+    if not isinstance(handle, io.BufferedReader):  # a stream that cannot peek (tests)
+        handle = io.BufferedReader(io.BytesIO(handle.read()))
+    head = handle.peek(256)[:256]
+    kind, gzipped = format_of(path) if path != "<stdin>" else (None, False)
+    gzipped = gzipped or head[:2] == b"\x1f\x8b"
+    if kind is None:
+        kind = "jsonl" if gzipped else _sniff(head)
+    if kind == "jsonl":
+        source = jsonl.read(handle, path, name, gzipped, diagnostics, keep_raw)
+        if not source.articles:
+            raise InputError(path, "empty file" if not head.strip() else "no articles in file")
+        return source
+    data = handle.read()
+    if not data.strip():
+        raise InputError(path, "empty file")
+    return text.read(data, path, name, article_id, diagnostics)
 
 
 def _walk(root: str, diagnostics: Diagnostics) -> Iterator[str]:
@@ -74,12 +95,19 @@ def _walk(root: str, diagnostics: Diagnostics) -> Iterator[str]:
                 yield os.path.join(folder, file)
 
 
-def read_paths(paths: Sequence[str], diagnostics: Diagnostics) -> list[Source]:
+def read_paths(
+    paths: Sequence[str], diagnostics: Diagnostics, keep_raw: bool = False
+) -> list[Source]:
     """Read every file and folder (walked recursively) in `paths`, in order.
 
     Text articles found in a folder get their path relative to it as id; a file
-    given directly keeps the path as given.
+    given directly keeps the path as given. Pass `keep_raw` to `render` them later.
     """
+    with paused():
+        return _read_paths(paths, diagnostics, keep_raw)
+
+
+def _read_paths(paths: Sequence[str], diagnostics: Diagnostics, keep_raw: bool) -> list[Source]:
     sources: list[Source] = []
     seen: set[str] = set()
     for given in paths:
@@ -104,7 +132,7 @@ def read_paths(paths: Sequence[str], diagnostics: Diagnostics) -> list[Source]:
                 continue
             seen.add(real)
             article_id = name if os.path.isdir(given) else given
-            source = read_file(path, name, article_id, diagnostics)
+            source = read_file(path, name, article_id, diagnostics, keep_raw)
             if source is not None:
                 sources.append(source)
     return sources

@@ -8,11 +8,12 @@ with its line number and passed through unchanged when the file is written back.
 from __future__ import annotations
 
 import gzip
-import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
+
+import orjson
 
 from ..errors import Diagnostics, InputError
 from ..model import Article, Source
@@ -31,29 +32,39 @@ class _Body:
 
 @dataclass(frozen=True, slots=True)
 class _State:
-    lines: list[bytes]
+    lines: list[bytes] | None  # the raw lines, kept when the file may be written back
     gzipped: bool
 
 
-def decompress(data: bytes, path: str, diagnostics: Diagnostics) -> bytes:
-    """Gunzip `data`; keep what a truncated or damaged stream yielded and report it."""
-    out = bytearray()
-    rest = data
-    try:
-        while rest:
-            stream = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-            out += stream.decompress(rest)
-            if not stream.eof:
-                raise zlib.error("the stream ends early")
-            rest = stream.unused_data
-    except zlib.error as err:
-        complete = bytes(out[: out.rfind(b"\n") + 1])
-        lines = complete.count(b"\n")
-        diagnostics.error(
-            InputError(path, f"damaged gzip stream ({err}); read its first {lines} complete lines")
-        )
-        return complete
-    return bytes(out)
+def _gunzip(handle: BinaryIO) -> Iterator[bytes]:
+    """Decompressed chunks of a gzip stream (several members allowed); zlib.error if damaged."""
+    stream, started = zlib.decompressobj(wbits=31), False
+    while chunk := handle.read(1 << 20):
+        while chunk:
+            started = True
+            yield stream.decompress(chunk)
+            chunk = b""
+            if stream.eof:
+                chunk = stream.unused_data
+                stream, started = zlib.decompressobj(wbits=31), False
+    if started:
+        raise zlib.error("the stream ends early")
+
+
+def _raw_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    while chunk := handle.read(1 << 20):
+        yield chunk
+
+
+def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Lines without their newline; a partial last line is dropped if `chunks` fails."""
+    rest = b""
+    for chunk in chunks:
+        parts = (rest + chunk).split(b"\n")
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
 
 
 def parse_line(
@@ -63,18 +74,18 @@ def parse_line(
     if not raw.strip():
         return None
     try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        line = raw.decode("cp1252", errors="replace")
-        diagnostics.warn(path, "not valid UTF-8; decoded as cp1252", number)
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as err:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            diagnostics.warn(path, "not valid UTF-8; decoded as cp1252", number)
+            return parse_line(
+                raw.decode("cp1252", errors="replace").encode(), path, number, diagnostics, index
+            )
         raise InputError(
             path, f"malformed JSON ({err.msg} at column {err.colno})", number
         ) from None
-    except RecursionError:
-        raise InputError(path, "malformed JSON (nested too deeply)", number) from None
     if not isinstance(record, dict):
         raise InputError(path, f"expected a JSON object, got {_kind(record)}", number)
     article_id = record.get("id")
@@ -84,20 +95,13 @@ def parse_line(
         paragraphs = record["paragraphs"]
         if not isinstance(paragraphs, list) or not all(isinstance(p, str) for p in paragraphs):
             raise InputError(path, '"paragraphs" must be a list of strings', number)
-        return Article(
-            str(article_id),
-            tuple(paragraphs),
-            path,
-            "jsonl",
-            number,
-            _Body(index, record, "paragraphs", None),
-        )
+        body = _Body(index, record, "paragraphs", None)
+        return Article(str(article_id), tuple(paragraphs), path, "jsonl", number, body)
     if isinstance(record.get("text"), str):
         spans = tuple(paragraph_spans(record["text"]))
         texts = tuple(record["text"][start:end] for start, end in spans)
-        return Article(
-            str(article_id), texts, path, "jsonl", number, _Body(index, record, "text", spans)
-        )
+        body = _Body(index, record, "text", spans)
+        return Article(str(article_id), texts, path, "jsonl", number, body)
     raise InputError(path, 'needs "paragraphs" (list of strings) or "text" (string)', number)
 
 
@@ -105,23 +109,37 @@ def _kind(value: Any) -> str:
     return {list: "an array", str: "a string", type(None): "null"}.get(type(value), "a number")
 
 
-def read(data: bytes, path: str, name: str, gzipped: bool, diagnostics: Diagnostics) -> Source:
-    """Read every line; bad lines are reported and skipped, the rest are articles."""
-    if gzipped:
-        data = decompress(data, path, diagnostics)
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
+def read(
+    handle: BinaryIO,
+    path: str,
+    name: str,
+    gzipped: bool,
+    diagnostics: Diagnostics,
+    keep_raw: bool = False,
+) -> Source:
+    """Read every line; bad lines are reported and skipped, the rest are articles.
+
+    With `keep_raw` the raw lines are kept so that `render` can write the file back.
+    """
+    kept: list[bytes] | None = [] if keep_raw else None
     articles = []
-    for index, raw in enumerate(lines):
-        try:
-            article = parse_line(raw, path, index + 1, diagnostics, index)
-        except InputError as err:
-            diagnostics.error(err)
-            continue
-        if article is not None:
-            articles.append(article)
-    return Source(path, name, "jsonl", tuple(articles), _State(lines, gzipped))
+    index = -1
+    try:
+        for index, raw in enumerate(_lines(_gunzip(handle) if gzipped else _raw_chunks(handle))):
+            if kept is not None:
+                kept.append(raw)
+            try:
+                article = parse_line(raw, path, index + 1, diagnostics, index)
+            except InputError as err:
+                diagnostics.error(err)
+                continue
+            if article is not None:
+                articles.append(article)
+    except zlib.error as err:
+        diagnostics.error(
+            InputError(path, f"damaged gzip stream ({err}); read its first {index + 1} lines")
+        )
+    return Source(path, name, "jsonl", tuple(articles), _State(kept, gzipped))
 
 
 def cleaned_record(article: Article, removed: set[int]) -> dict[str, Any]:
@@ -138,12 +156,14 @@ def cleaned_record(article: Article, removed: set[int]) -> dict[str, Any]:
 def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
     """The file with each article's removed paragraphs taken out; other lines as they were."""
     state: _State = source.state
+    if state.lines is None:
+        raise ValueError(f"{source.path} was read without keep_raw; it cannot be written back")
     lines = list(state.lines)
     for position, drop in removed.items():
         if drop:
             article = source.articles[position]
             record = cleaned_record(article, drop)
             ending = b"\r" if lines[article.body.index].endswith(b"\r") else b""
-            lines[article.body.index] = json.dumps(record, ensure_ascii=False).encode() + ending
+            lines[article.body.index] = orjson.dumps(record) + ending
     data = b"".join(line + b"\n" for line in lines)
     return gzip.compress(data, mtime=0) if state.gzipped else data

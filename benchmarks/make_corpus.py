@@ -1,0 +1,97 @@
+"""A large synthetic wire archive made of real Reuters paragraphs with realistic edits.
+
+Articles are drawn (with replacement, seeded) from Reuters-21578 and republished the
+way wire copy is: a dateline added to the lead, an attribution appended, a word or a
+number changed, punctuation and quote glyphs changed, a paragraph repeated inside the
+article. Unedited paragraphs stay exact copies, as most republished wire copy does.
+The output is derived from Reuters: research use only, written under benchmarks/out/
+(ignored by git), never committed.
+
+    python benchmarks/make_corpus.py --paragraphs 1000000 [--out FILE] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from pathlib import Path
+
+import click
+
+from dedup.edits import apply, paste_copy
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+OUT = Path(__file__).resolve().parent / "out"
+
+# Probability that a republished article gets each edit.
+EDIT_RATES = {"dateline": 0.5, "attribution": 0.3, "word": 0.3, "number": 0.2, "punctuation": 0.3}
+REPEAT_RATE = 0.1  # a paragraph pasted again later in the article
+REPUBLISH_RATE = 0.3  # share of republished articles while unseen Reuters articles remain
+
+
+def load_reuters(data: Path) -> list[dict[str, object]]:
+    with gzip.open(data / "reuters21578.jsonl.gz", "rt", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle]
+    return [r for r in records if r["paragraphs"]]
+
+
+def republish(paragraphs: list[str], rng: random.Random) -> list[str]:
+    """One republished version: each edit applied with its rate to a random paragraph."""
+    out = list(paragraphs)
+    for kind, rate in EDIT_RATES.items():
+        if rng.random() < rate:
+            at = 0 if kind == "dateline" else rng.randrange(len(out))
+            edited = apply(kind, out[at], rng)
+            if edited is not None:
+                out[at] = edited
+    if rng.random() < REPEAT_RATE:
+        pasted = paste_copy(out, rng.choice(["punctuation", "attribution", "word"]), rng)
+        if pasted is not None:
+            out = list(pasted.paragraphs)
+    return out
+
+
+def generate(paragraphs: int, seed: int, data: Path = DATA) -> list[dict[str, object]]:
+    """Records totalling at least `paragraphs` paragraphs.
+
+    Each record is the next unseen Reuters article (shuffled) as it is, or, with
+    REPUBLISH_RATE (always, once all are seen), a republished copy of one already used.
+    """
+    rng = random.Random(seed)
+    unseen = load_reuters(data)
+    rng.shuffle(unseen)
+    seen: list[dict[str, object]] = []
+    records: list[dict[str, object]] = []
+    total = 0
+    while total < paragraphs:
+        if unseen and (not seen or rng.random() >= REPUBLISH_RATE):
+            source = unseen.pop()
+            seen.append(source)
+            body = list(source["paragraphs"])  # type: ignore[call-overload]
+        else:
+            source = rng.choice(seen)
+            body = republish(list(source["paragraphs"]), rng)  # type: ignore[call-overload]
+        records.append({"id": f"syn-{len(records)}", "source": source["id"], "paragraphs": body})
+        total += len(body)
+    return records
+
+
+@click.command()
+@click.option("--paragraphs", type=int, required=True)
+@click.option("--out", type=click.Path(path_type=Path))
+@click.option("--seed", type=int, default=1, show_default=True)
+def main(paragraphs: int, out: Path | None, seed: int) -> None:
+    """Write the corpus as gzip-compressed JSON Lines."""
+    out = out or OUT / f"synthetic-{paragraphs}.jsonl.gz"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    records = generate(paragraphs, seed)
+    with gzip.open(out, "wt", encoding="utf-8", compresslevel=1) as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    total = sum(len(r["paragraphs"]) for r in records)  # type: ignore[arg-type]
+    click.echo(f"{out}: {len(records):,} articles, {total:,} paragraphs")
+
+
+if __name__ == "__main__":
+    main()

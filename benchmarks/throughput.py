@@ -1,0 +1,145 @@
+"""End-to-end throughput and peak memory: dedup scan against the naive datasketch
+pipeline and the rensa pipeline, on the same input, in the same run.
+
+Each job runs as its own process, alternating job by job for `--reps` rounds; the
+median wall time is reported. Memory is the peak, over the run, of the summed
+proportional set size (PSS) of the process and all its children (dedup's workers),
+sampled every 10 ms from /proc; PSS counts pages shared after fork once.
+
+    python benchmarks/throughput.py [--reps 3] [--corpus PATH]... [--jobs naive,rensa,dedup]
+
+Without --corpus: Reuters-21578 with all three jobs, then the synthetic corpora of
+100k, 300k and 1M paragraphs (benchmarks/make_corpus.py) with rensa and dedup.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parents[0].parent / "shared" / "data"
+REUTERS = DATA / "reuters21578.jsonl.gz"
+SYNTHETIC = [HERE / "out" / f"synthetic-{n}.jsonl.gz" for n in (100000, 300000, 1000000)]
+
+
+def command(job: str, corpus: Path) -> list[str]:
+    if job == "dedup":
+        return [sys.executable, "-m", "dedup", "scan", "--format", "json", "--quiet", str(corpus)]
+    return [sys.executable, str(HERE / "baselines.py"), job, str(corpus)]
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(c) for c in handle.read().split())
+        except OSError:
+            continue
+    return pids
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    status: int
+
+
+def measure(cmd: list[str]) -> Run:
+    """Run `cmd` to completion, sampling the PSS of its process tree."""
+    peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, sum(_pss_kb(p) for p in _tree(process.pid)))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({process.returncode}): {stderr.decode()[-500:]}")
+    return Run(seconds, peak / 1024, process.returncode)
+
+
+def paragraphs_in(corpus: Path) -> int:
+    with gzip.open(corpus, "rt", encoding="utf-8") as handle:
+        return sum(len(json.loads(line)["paragraphs"]) for line in handle)
+
+
+def compare(corpus: Path, jobs: list[str], reps: int) -> list[str]:
+    """Markdown rows for one corpus."""
+    runs: dict[str, list[Run]] = {job: [] for job in jobs}
+    for _ in range(reps):
+        for job in jobs:
+            runs[job].append(measure(command(job, corpus)))
+            print(f"  {corpus.name} {job}: {runs[job][-1].seconds:.2f} s", file=sys.stderr)
+    n = paragraphs_in(corpus)
+    median = {job: statistics.median(r.seconds for r in runs[job]) for job in jobs}
+    rows = []
+    for job in jobs:
+        peak = max(r.peak_mb for r in runs[job])
+        ratios = []
+        if job == "dedup":
+            ratios = [f"{median[o] / median['dedup']:.1f}x vs {o}" for o in jobs if o != "dedup"]
+        times = ", ".join(f"{r.seconds:.2f}" for r in runs[job])
+        rows.append(
+            f"| {corpus.name} | {n:,} | {job} | {median[job]:.2f} ({times}) | "
+            f"{n / median[job]:,.0f} | {peak:,.0f} | {'; '.join(ratios)} |"
+        )
+    return rows
+
+
+@click.command()
+@click.option("--reps", default=3, show_default=True)
+@click.option("--corpus", "corpora", multiple=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--jobs", help="Comma-separated subset of naive,rensa,dedup.")
+def main(reps: int, corpora: tuple[Path, ...], jobs: str | None) -> None:
+    """Print a markdown table of the comparison."""
+    plan = [(c, (jobs or "naive,rensa,dedup").split(",")) for c in corpora]
+    if not plan:
+        plan = [(REUTERS, (jobs or "naive,rensa,dedup").split(","))]
+        plan += [(c, (jobs or "rensa,dedup").split(",")) for c in SYNTHETIC if c.exists()]
+    columns = ["corpus", "paragraphs", "job", "median s (runs)", "paragraphs/s", "peak MB (PSS)"]
+    print("| " + " | ".join([*columns, "dedup speed-up"]) + " |")
+    print("|---|---:|---|---|---:|---:|---|")
+    for corpus, job_list in plan:
+        for row in compare(corpus, job_list, reps):
+            print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()
