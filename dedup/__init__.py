@@ -14,7 +14,7 @@ from .clean import clean
 from .config import Params, load_params
 from .detect import scan
 from .errors import ConfigError, DedupError, Diagnostics, InputError
-from .formats import read_paths
+from .formats import iter_articles, read_paths
 from .model import Article, Cleaned, Cluster, Member, ScanResult, ShortRepeat, Source
 from .output import clean_record, cluster_record, scan_document
 
@@ -35,6 +35,7 @@ __all__ = [
     "clean",
     "clean_record",
     "cluster_record",
+    "iter_articles",
     "load_params",
     "read_paths",
     "scan",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import sys
 import time
@@ -24,7 +25,7 @@ from .atomic import write_atomic
 from .clean import Keep, clean
 from .config import Params, load_params
 from .errors import DedupError, Diagnostics, InputError
-from .model import Article, Cleaned, Source
+from .model import Article, Cleaned, ScanResult, Source
 from .output import clean_record, cluster_record, jsonl, scan_document_bytes
 from .report import render_scan, summary
 
@@ -73,7 +74,7 @@ class _Bar:
             self.progress = Progress(
                 TextColumn("{task.description:<10}"),
                 BarColumn(),
-                TextColumn("{task.completed:,}/{task.total:,}"),
+                TextColumn("{task.completed:,}"),
                 TimeElapsedColumn(),
                 console=_stderr(),
                 transient=True,
@@ -82,8 +83,8 @@ class _Bar:
             )
             self.progress.start()
         if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(stage, total=total)
-        self.progress.update(self.tasks[stage], completed=min(done, total), total=total)
+            self.tasks[stage] = self.progress.add_task(stage, total=total or None)
+        self.progress.update(self.tasks[stage], completed=done, total=total or None)
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -108,10 +109,12 @@ class _Run:
         if not self.quiet:
             self.console.print(f"[yellow]dedup: warning:[/] {problem}", soft_wrap=True)
 
-    def read(self, paths: Sequence[str], keep_raw: bool = False) -> list[Source]:
-        return formats.read_paths(paths, self.diagnostics, keep_raw)
+    def articles(
+        self, paths: Sequence[str], sources: list[Source] | None = None, keep_raw: bool = False
+    ) -> Iterator[Article]:
+        return formats.iter_articles(paths, self.diagnostics, sources, keep_raw)
 
-    def scan(self, articles: Sequence[Article]) -> Any:
+    def scan(self, articles: Iterable[Article]) -> ScanResult:
         try:
             return detect.scan(articles, self.params, self.workers, self.bar)
         finally:
@@ -205,8 +208,7 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
     and JSON Lines (.jsonl, .jsonl.gz) with "id" and "paragraphs" or "text".
     """
     run = _run(kwargs)
-    sources = run.read(_paths(paths))
-    result = run.scan([a for s in sources for a in s.articles])
+    result = run.scan(run.articles(_paths(paths)))
     fmt = fmt or ("terminal" if sys.stdout.isatty() else "json")
     if fmt == "terminal":
         console = Console(
@@ -277,12 +279,12 @@ def clean_command(
         raise UsageError("--out and --in-place exclude each other")
     run = _run(kwargs)
     paths = _paths(paths)
-    sources = run.read(paths, keep_raw=fmt != "jsonl")
-    archive_sources = run.read(archive) if archive else []
-    articles = [a for s in sources for a in s.articles]
-    everything = articles + [a for s in archive_sources for a in s.articles]
-    result = run.scan(everything)
-    cleaned = clean(everything, result, run.params, keep, range(len(articles), len(everything)))
+    sources: list[Source] = []
+    everything: list[Article] = []
+    stream = itertools.chain(run.articles(paths, sources, fmt != "jsonl"), run.articles(archive))
+    result = run.scan(_collected(stream, everything))
+    inputs = sum(len(s.articles) for s in sources)
+    cleaned = clean(everything, result, run.params, keep, range(inputs, len(everything)))
     if fmt == "jsonl":
         _emit(jsonl(clean_record(c) for c in cleaned))
     else:
@@ -296,6 +298,13 @@ def clean_command(
             f"from {touched:,} of {len(cleaned):,} article{'s' if len(cleaned) != 1 else ''}"
         )
     return run.status(removed > 0 or bool(result.clusters))
+
+
+def _collected(articles: Iterable[Article], into: list[Article]) -> Iterator[Article]:
+    """Pass `articles` through, keeping each in `into`."""
+    for article in articles:
+        into.append(article)
+        yield article
 
 
 def _write_sources(

@@ -9,7 +9,7 @@ sets, and verified pairs are grouped by star clustering.
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -18,7 +18,7 @@ import numpy as np
 from .cluster import star_clusters
 from .config import Params
 from .gcpause import paused
-from .hashing import Hashed, Progress, default_workers, hash_all
+from .hashing import CHUNK, Hashed, Progress, default_workers, hash_all
 from .lsh import candidate_pairs, runs
 from .model import Article, Cluster, Member, ScanResult, ShortRepeat
 from .shingle import shingle_set
@@ -83,38 +83,60 @@ def _nodes(words: np.ndarray, digests: np.ndarray, rank: np.ndarray, params: Par
 def _verified_edges(
     hashed: Hashed, heads: np.ndarray, params: Params
 ) -> dict[tuple[int, int], float]:
-    """Candidate node pairs from LSH banding, kept when their exact Jaccard passes."""
+    """Candidate node pairs from LSH banding, kept when their exact Jaccard passes.
+
+    Pairs come sorted by their first node, whose shingle set is built once per run;
+    sets are not cached beyond that, so memory stays flat on big corpora.
+    """
     pairs = candidate_pairs(hashed.keys[:, heads])
     head_of = heads.tolist()
-    sets: dict[int, frozenset[int]] = {}
     edges = {}
+    current, a = -1, frozenset[int]()
     for i, j in pairs.tolist():
-        a = sets.get(i) or sets.setdefault(i, hashed.shingle_set(head_of[i]))
-        b = sets.get(j) or sets.setdefault(j, hashed.shingle_set(head_of[j]))
-        value = jaccard(a, b)
+        if i != current:
+            current, a = i, hashed.shingle_set(head_of[i])
+        value = jaccard(a, hashed.shingle_set(head_of[j]))
         if value >= params.threshold:
             edges[(i, j)] = value
     return edges
 
 
 def scan(
-    articles: Sequence[Article],
+    articles: Iterable[Article],
     params: Params,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> ScanResult:
-    """Find every cluster of near-duplicate paragraphs, within and across articles."""
+    """Find every cluster of near-duplicate paragraphs, within and across articles.
+
+    `articles` may be a lazy iterator (see `iter_articles`): paragraphs are hashed
+    in the background while it is still being read.
+    """
     with paused():
         return _scan(articles, params, workers, progress)
 
 
+def _batches(articles: Iterable[Article], seen: list[Article]) -> Iterator[list[str]]:
+    """Paragraph texts in batches of CHUNK, remembering every article in `seen`."""
+    pending: list[str] = []
+    for article in articles:
+        seen.append(article)
+        pending.extend(article.paragraphs)
+        while len(pending) >= CHUNK:
+            yield pending[:CHUNK]
+            del pending[:CHUNK]
+    if pending:
+        yield pending
+
+
 def _scan(
-    articles: Sequence[Article], params: Params, workers: int | None, progress: Progress | None
+    stream: Iterable[Article], params: Params, workers: int | None, progress: Progress | None
 ) -> ScanResult:
     started = time.perf_counter()
+    articles: list[Article] = []
+    hashed = hash_all(_batches(stream, articles), params, workers or default_workers(), progress)
     texts = [p for a in articles for p in a.paragraphs]
     layout = _Layout(articles)
-    hashed = hash_all(texts, params, workers or default_workers(), progress)
     words, digests = hashed.words, hashed.digests
     nodes = _nodes(words, digests, layout.rank, params)
     heads = nodes.heads

@@ -3,15 +3,15 @@
 For each paragraph: its word count, a digest of its word sequence, the LSH band keys
 of its MinHash signature, and its shingle hashes (kept per batch, for verification).
 Workers return only these arrays; the signatures themselves stay in the workers.
+Batches are hashed while the input is still being read.
 """
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,9 +22,9 @@ from .shingle import shingle
 from .signature import signatures
 
 Progress = Callable[[str, int, int], None]
-"""Called as progress(stage, done, total) while a scan runs."""
+"""Called as progress(stage, done, total) while a scan runs; total 0 means not known yet."""
 
-CHUNK = 8192  # paragraphs per task: small enough to balance the workers
+CHUNK = 8192  # paragraphs per batch: small enough to balance the workers
 
 
 def default_workers() -> int:
@@ -72,43 +72,61 @@ class Hashed:
         return frozenset(self._hashes[batch][start:end].tolist())
 
 
-_FORKED_TEXTS: Sequence[str] = ()  # what forked workers read their batches from
-
-
-def _hash_slice(start: int, params: Params) -> Batch:
-    return hash_batch(_FORKED_TEXTS[start : start + CHUNK], params)
-
-
-def _batches(texts: Sequence[str], params: Params, workers: int) -> Iterator[Batch]:
-    starts = range(0, len(texts), CHUNK)
-    if workers < 2 or len(starts) < 2:
-        yield from (hash_batch(texts[i : i + CHUNK], params) for i in starts)
-        return
-    global _FORKED_TEXTS
-    if "fork" in multiprocessing.get_all_start_methods():
-        # Forked workers read the texts from the parent's memory instead of having
-        # them pickled over.
-        _FORKED_TEXTS = texts
-        gc.freeze()  # what exists now is not traversed (and copied) by the children's gc
-        context = multiprocessing.get_context("fork")
-        tasks, args = _hash_slice, [list(starts)]
-    else:
-        context = multiprocessing.get_context()
-        tasks, args = hash_batch, [[texts[i : i + CHUNK] for i in starts]]  # type: ignore[assignment]
-    try:
-        with ProcessPoolExecutor(min(workers, len(starts)), mp_context=context) as pool:
-            yield from pool.map(tasks, *args, [params] * len(starts))
-    finally:
-        _FORKED_TEXTS = ()
+def _pool(workers: int) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(workers, mp_context=context)
 
 
 def hash_all(
-    texts: Sequence[str], params: Params, workers: int, progress: Progress | None = None
+    batches: Iterable[Sequence[str]],
+    params: Params,
+    workers: int,
+    progress: Progress | None = None,
 ) -> Hashed:
-    """Hash every paragraph, with `workers` processes when there is more than one batch."""
-    batches = []
-    for batch in _batches(texts, params, workers):
-        batches.append(batch)
+    """Hash batches of paragraphs as they come (every batch but the last of CHUNK).
+
+    With `workers` > 1, batches are hashed in a process pool while the caller goes on
+    producing the next ones (reading the input, say); a single batch is hashed here.
+    """
+    pool: ProcessPoolExecutor | None = None
+    pending: list[Future[Batch]] = []
+    first: Sequence[str] | None = None
+    done = 0
+
+    def report(count: int) -> None:
+        nonlocal done
+        done += count
         if progress:
-            progress("hashing", min(len(batches) * CHUNK, len(texts)), len(texts))
-    return Hashed(batches, params.bands)
+            progress("hashing", done, 0)
+
+    try:
+        for batch in batches:
+            if workers < 2:
+                report(len(batch))
+                pending.append(_finished(hash_batch(batch, params)))
+                continue
+            if first is None:  # the pool pays only from a second batch on
+                first = batch
+                continue
+            if pool is None:
+                pool = _pool(workers)
+                pending.append(pool.submit(hash_batch, first, params))
+            pending.append(pool.submit(hash_batch, batch, params))
+        if pool is None and first is not None:
+            pending.append(_finished(hash_batch(first, params)))
+        results = []
+        for future in pending:
+            results.append(future.result())
+            if pool is not None:
+                report(len(results[-1].words))
+        return Hashed(results, params.bands)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _finished(batch: Batch) -> Future[Batch]:
+    future: Future[Batch] = Future()
+    future.set_result(batch)
+    return future

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import Diagnostics, InputError
 from ..gcpause import paused
-from ..model import Source
+from ..model import Article, Source
 from . import jsonl, text
 
 SUFFIXES = {".txt": "text", ".md": "text", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -36,19 +36,23 @@ def _sniff(head: bytes) -> str:
     return "jsonl" if head.lstrip()[:1] == b"{" else "text"
 
 
-def read_file(
-    path: str, name: str, article_id: str, diagnostics: Diagnostics, keep_raw: bool = False
-) -> Source | None:
-    """Read one file (or stdin for "-"); report problems and return None if unreadable.
+def _read_file(
+    path: str, name: str, article_id: str, diagnostics: Diagnostics, keep_raw: bool
+) -> Generator[Article, None, Source | None]:
+    """Yield the articles of one file (or stdin for "-"); return its Source.
 
-    With `keep_raw`, JSON Lines files keep their raw lines so they can be written back.
+    Problems are reported and end the file (returning None); the run goes on.
     """
     try:
         if path == STDIN:
             path = name = article_id = "<stdin>"
-            return _read_handle(sys.stdin.buffer, path, name, article_id, diagnostics, keep_raw)
+            return (
+                yield from _read_handle(
+                    sys.stdin.buffer, path, name, article_id, diagnostics, keep_raw
+                )
+            )
         with open(path, "rb") as handle:
-            return _read_handle(handle, path, name, article_id, diagnostics, keep_raw)
+            return (yield from _read_handle(handle, path, name, article_id, diagnostics, keep_raw))
     except InputError as err:
         diagnostics.error(err)
     except OSError as err:
@@ -63,7 +67,7 @@ def _read_handle(
     article_id: str,
     diagnostics: Diagnostics,
     keep_raw: bool,
-) -> Source:
+) -> Generator[Article, None, Source]:
     if not isinstance(handle, io.BufferedReader):  # a stream that cannot peek (tests)
         handle = io.BufferedReader(io.BytesIO(handle.read()))
     head = handle.peek(256)[:256]
@@ -72,14 +76,16 @@ def _read_handle(
     if kind is None:
         kind = "jsonl" if gzipped else _sniff(head)
     if kind == "jsonl":
-        source = jsonl.read(handle, path, name, gzipped, diagnostics, keep_raw)
+        source = yield from jsonl.read(handle, path, name, gzipped, diagnostics, keep_raw)
         if not source.articles:
             raise InputError(path, "empty file" if not head.strip() else "no articles in file")
         return source
     data = handle.read()
     if not data.strip():
         raise InputError(path, "empty file")
-    return text.read(data, path, name, article_id, diagnostics)
+    source = text.read(data, path, name, article_id, diagnostics)
+    yield from source.articles
+    return source
 
 
 def _walk(root: str, diagnostics: Diagnostics) -> Iterator[str]:
@@ -95,20 +101,8 @@ def _walk(root: str, diagnostics: Diagnostics) -> Iterator[str]:
                 yield os.path.join(folder, file)
 
 
-def read_paths(
-    paths: Sequence[str], diagnostics: Diagnostics, keep_raw: bool = False
-) -> list[Source]:
-    """Read every file and folder (walked recursively) in `paths`, in order.
-
-    Text articles found in a folder get their path relative to it as id; a file
-    given directly keeps the path as given. Pass `keep_raw` to `render` them later.
-    """
-    with paused():
-        return _read_paths(paths, diagnostics, keep_raw)
-
-
-def _read_paths(paths: Sequence[str], diagnostics: Diagnostics, keep_raw: bool) -> list[Source]:
-    sources: list[Source] = []
+def _files(paths: Sequence[str], diagnostics: Diagnostics) -> Iterator[tuple[str, str, str]]:
+    """(path, name, article id) of every file to read, reporting what cannot be found."""
     seen: set[str] = set()
     for given in paths:
         if given == STDIN:
@@ -131,10 +125,36 @@ def _read_paths(paths: Sequence[str], diagnostics: Diagnostics, keep_raw: bool) 
                 diagnostics.warn(path, "given more than once; read once")
                 continue
             seen.add(real)
-            article_id = name if os.path.isdir(given) else given
-            source = read_file(path, name, article_id, diagnostics, keep_raw)
-            if source is not None:
-                sources.append(source)
+            yield path, name, name if os.path.isdir(given) else given
+
+
+def iter_articles(
+    paths: Sequence[str],
+    diagnostics: Diagnostics,
+    sources: list[Source] | None = None,
+    keep_raw: bool = False,
+) -> Iterator[Article]:
+    """Every article in `paths` (files, and folders walked recursively), as it is read.
+
+    A big JSON Lines file is not read whole before its first article comes out. Each
+    file read is appended to `sources` when it is done. Text articles found in a
+    folder get their path relative to it as id; a file given directly keeps the path
+    as given. Pass `keep_raw` to `render` the sources later.
+    """
+    for path, name, article_id in _files(paths, diagnostics):
+        source = yield from _read_file(path, name, article_id, diagnostics, keep_raw)
+        if source is not None and sources is not None:
+            sources.append(source)
+
+
+def read_paths(
+    paths: Sequence[str], diagnostics: Diagnostics, keep_raw: bool = False
+) -> list[Source]:
+    """Read every file and folder in `paths` (see `iter_articles`), in order."""
+    sources: list[Source] = []
+    with paused():
+        for _ in iter_articles(paths, diagnostics, sources, keep_raw):
+            pass
     return sources
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -116,10 +116,11 @@ def read(
     gzipped: bool,
     diagnostics: Diagnostics,
     keep_raw: bool = False,
-) -> Source:
-    """Read every line; bad lines are reported and skipped, the rest are articles.
+) -> Generator[Article, None, Source]:
+    """Yield each article as its line is read; bad lines are reported and skipped.
 
-    With `keep_raw` the raw lines are kept so that `render` can write the file back.
+    Returns the Source when done. With `keep_raw` the raw lines are kept so that
+    `render` can write the file back.
     """
     kept: list[bytes] | None = [] if keep_raw else None
     articles = []
@@ -135,6 +136,7 @@ def read(
                 continue
             if article is not None:
                 articles.append(article)
+                yield article
     except zlib.error as err:
         diagnostics.error(
             InputError(path, f"damaged gzip stream ({err}); read its first {index + 1} lines")
