@@ -15,7 +15,7 @@ from .config import Params, load_params
 from .detect import scan
 from .errors import ConfigError, DedupError, Diagnostics, InputError
 from .formats import iter_articles, read_paths
-from .model import Article, Cleaned, Cluster, Member, ScanResult, ShortRepeat, Source
+from .model import Article, Cleaned, Cluster, Member, ScanResult, ShortRepeat, Source, Story
 from .output import clean_record, cluster_record, scan_document
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "ScanResult",
     "ShortRepeat",
     "Source",
+    "Story",
     "__version__",
     "clean",
     "clean_record",

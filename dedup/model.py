@@ -8,12 +8,35 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class Story:
+    """What a wire format says about the item an article came from; None where it is silent.
+
+    guid: the id shared by all versions (NewsML-G2 guid, ninjs uri, NITF doc-id).
+    version: its version as given. status: "usable", "canceled", "withheld" or
+    "embargoed". signals: what the item declares itself, from "update", "correction",
+    "refile" and "repeat". previous: the id of the item it updates (ninjs evolvedfrom,
+    a NewsML-G2 link to the previous version).
+    """
+
+    guid: str | None = None
+    version: str | None = None
+    headline: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    status: str | None = None
+    signals: tuple[str, ...] = ()
+    previous: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One article: its id, its paragraphs, and what is needed to write it back.
 
     `source` is the file it came from and `line` its line in a JSON Lines file. `format`
     names the module in `dedup.formats` that read it; `body` is that module's private
     state for writing the cleaned article back (original text and spans, or the record).
+    `story` holds wire-format metadata; `locations` names, per paragraph, the element it
+    came from in a structured format (for example "body.content/p[3]").
     """
 
     id: str
@@ -22,6 +45,8 @@ class Article:
     format: str
     line: int | None = None
     body: Any = None
+    story: Story | None = None
+    locations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
