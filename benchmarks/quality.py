@@ -44,8 +44,16 @@ def reuters(data: Path = DATA) -> list[Article]:
     ]
 
 
-def cluster_of(result: Any) -> dict[tuple[str, int], str]:
-    return {(m.article, m.paragraph): c.id for c in result.clusters for m in c.members}
+def groups_of(result: Any) -> list[Any]:
+    """Member lists of the clusters and of the recurring standing text (verified clusters
+    set apart); furniture groups (promos, captions) are grouped by form and left out."""
+    return [c.members for c in result.clusters] + [
+        s.members for s in result.standing if s.kind == "recurring"
+    ]
+
+
+def cluster_of(result: Any) -> dict[tuple[str, int], int]:
+    return {(m.article, m.paragraph): i for i, ms in enumerate(groups_of(result)) for m in ms}
 
 
 def reuters_quality(
@@ -76,8 +84,8 @@ def reuters_quality(
     in_cluster = 0
     good = 0
     bad_examples = []
-    for cluster in result.clusters:
-        keys = [(m.article, m.paragraph) for m in cluster.members]
+    for members in groups_of(result):
+        keys = [(m.article, m.paragraph) for m in members]
         for a, b in itertools.combinations(keys, 2):
             in_cluster += 1
             if truth.get((a, b), 0.0) >= 0.7 or words(text[a]) == words(text[b]):
@@ -93,6 +101,8 @@ def reuters_quality(
         "imprecise": bad_examples,
         "clusters": len(result.clusters),
         "clustered_paragraphs": sum(len(c.members) for c in result.clusters),
+        "standing": result.standing,
+        "contained": len(result.contained),
         "scan_seconds": seconds,
     }
 

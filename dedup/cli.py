@@ -143,6 +143,12 @@ def engine_options(command: F) -> F:
             "--shingle-size", type=click.IntRange(1), help="Words per shingle [default: 5]."
         ),
         click.option(
+            "--containment",
+            type=click.FloatRange(0, 1, min_open=True),
+            help="Share of a paragraph's word 3-grams found in another for it to count as "
+            "contained (trimmed, merged, edited) [default: 0.7].",
+        ),
+        click.option(
             "--config",
             type=click.Path(dir_okay=False, path_type=Path),
             help="A dedup.toml or pyproject.toml to read [tool.dedup] from.",
@@ -158,7 +164,9 @@ def engine_options(command: F) -> F:
 
 
 def _run(kwargs: dict[str, Any]) -> _Run:
-    overrides = {k: kwargs.pop(k) for k in ("threshold", "min_words", "shingle_size")}
+    overrides = {
+        k: kwargs.pop(k) for k in ("threshold", "min_words", "shingle_size", "containment")
+    }
     params = load_params(overrides, config=kwargs.pop("config"))
     return _Run(params, kwargs.pop("workers"), kwargs.pop("quiet"))
 
@@ -252,6 +260,16 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
 )
 @click.option("--in-place", is_flag=True, help="Rewrite the input files themselves.")
 @click.option(
+    "--strip-boilerplate",
+    is_flag=True,
+    help="Also remove standing text: recurring formulas, promos, sign-offs, photo captions.",
+)
+@click.option(
+    "--remove-substantive",
+    is_flag=True,
+    help="Also remove copies that change a number or a word or add words (flagged by default).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["article", "jsonl"]),
@@ -266,6 +284,8 @@ def clean_command(
     archive: tuple[str, ...],
     out: Path | None,
     in_place: bool,
+    strip_boilerplate: bool,
+    remove_substantive: bool,
     fmt: str,
     **kwargs: Any,
 ) -> int:
@@ -284,20 +304,31 @@ def clean_command(
     stream = itertools.chain(run.articles(paths, sources, fmt != "jsonl"), run.articles(archive))
     result = run.scan(_collected(stream, everything))
     inputs = sum(len(s.articles) for s in sources)
-    cleaned = clean(everything, result, run.params, keep, range(inputs, len(everything)))
+    cleaned = clean(
+        everything,
+        result,
+        run.params,
+        keep,
+        range(inputs, len(everything)),
+        strip_boilerplate,
+        remove_substantive,
+    )
     if fmt == "jsonl":
         _emit(jsonl(clean_record(c) for c in cleaned))
     else:
         _write_sources(sources, cleaned, out, in_place)
-    removed = sum(len(c.removed) for c in cleaned)
+    removed = sum(len(c.removed) + len(c.stripped) for c in cleaned)
+    flagged = sum(len(c.flagged) for c in cleaned)
     if not run.quiet:
         _report_removals(run.console, cleaned)
-        touched = sum(1 for c in cleaned if c.removed)
+        touched = sum(1 for c in cleaned if c.removed or c.stripped)
         run.console.print(
             f"dedup: removed {removed:,} paragraph{'s' if removed != 1 else ''} "
             f"from {touched:,} of {len(cleaned):,} article{'s' if len(cleaned) != 1 else ''}"
+            + (f"; kept {flagged:,} flagged for a human (--remove-substantive)" if flagged else "")
         )
-    return run.status(removed > 0 or bool(result.clusters))
+    found = bool(removed or flagged or result.clusters or result.contained)
+    return run.status(found)
 
 
 def _collected(articles: Iterable[Article], into: list[Article]) -> Iterator[Article]:
@@ -340,13 +371,22 @@ def _write_sources(
 
 
 def _report_removals(console: Console, cleaned: Sequence[Cleaned]) -> None:
+    """One stderr line per article: what went, and what stayed for a human to look at."""
+
+    def other(where: str, a: str, p: int) -> str:
+        return f"{'' if a == where else a + ' '}¶{p}"
+
     for c in cleaned:
-        if c.removed:
-            what = ", ".join(
-                f"¶{i} (repeats {'' if a == c.article.id else a + ' '}¶{p})"
-                for i, (a, p) in sorted(c.removed.items())
-            )
-            console.print(f"dedup: {c.article.id}: removed {what}", soft_wrap=True, highlight=False)
+        where = c.article.id
+        parts = [f"¶{i} (repeats {other(where, a, p)})" for i, (a, p) in sorted(c.removed.items())]
+        parts += [f"¶{i} (standing text)" for i in c.stripped]
+        if parts:
+            line = f"dedup: {where}: removed {', '.join(parts)}"
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
+        for i, (a, p, changes) in sorted(c.flagged.items()):
+            near = other(where, a, p)
+            line = f"dedup: {where}: kept ¶{i}, near {near} but changed: {', '.join(changes)}"
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
 def _emit(pieces: Iterable[bytes]) -> None:

@@ -25,6 +25,9 @@ class Params:
     threshold: exact Jaccard similarity of the shingle sets a pair must reach.
     shingle_size: words per shingle (word n-grams over the normalized words).
     min_words: paragraphs with fewer words are never clustered as near-duplicates.
+    containment: share of the shorter paragraph's word 3-grams that must be found in
+    the longer for a pair to be reported as contained (trimmed, merged, edited).
+    standing_articles: a cluster spread over this many unrelated articles is standing text.
     num_perm, bands, rows, seed: the MinHash signature (datasketch's affine32 scheme)
     and the LSH banding that proposes candidates; every candidate is verified exactly.
     """
@@ -32,6 +35,8 @@ class Params:
     threshold: float = 0.8
     shingle_size: int = 5
     min_words: int = 9
+    containment: float = 0.7
+    standing_articles: int = 3
     num_perm: int = 64
     bands: int = 16
     rows: int = 4
@@ -41,6 +46,10 @@ class Params:
         problems = []
         if not 0.0 < self.threshold <= 1.0:
             problems.append(f"threshold must be in (0, 1], got {self.threshold}")
+        if not 0.0 < self.containment <= 1.0:
+            problems.append(f"containment must be in (0, 1], got {self.containment}")
+        if self.standing_articles < 2:
+            problems.append(f"standing_articles must be at least 2, got {self.standing_articles}")
         if self.shingle_size < 1:
             problems.append(f"shingle_size must be at least 1, got {self.shingle_size}")
         if self.min_words < self.shingle_size:
@@ -64,7 +73,8 @@ class Params:
 
 
 _TYPES: Mapping[str, type] = {
-    f.name: float if f.name == "threshold" else int for f in dataclasses.fields(Params)
+    f.name: float if f.name in ("threshold", "containment") else int
+    for f in dataclasses.fields(Params)
 }
 
 

@@ -24,13 +24,22 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return fmix64(keys + np.arange(bands, dtype=np.uint64)[:, None])
 
 
+def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and how often each occurs (np.unique's hash path is slower)."""
+    ordered = np.sort(values)
+    if not len(ordered):
+        return ordered, np.empty(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
 def runs(same: np.ndarray) -> np.ndarray:
     """(start, end) rows, one per run of 2+ equal neighbours, given same[i] = x[i + 1] == x[i]."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], same.astype(np.int8), [0]])))
     return np.stack([edges[0::2], edges[1::2] + 1], axis=1).astype(np.int64)
 
 
-def _pairs_within_runs(order: np.ndarray, spans: np.ndarray) -> np.ndarray:
+def pairs_within_runs(order: np.ndarray, spans: np.ndarray) -> np.ndarray:
     """Every pair (order[a], order[b]), a < b, inside each [start, end) span; shape (m, 2)."""
     start, end = spans[:, 0], spans[:, 1]
     sizes = end - start
@@ -55,8 +64,8 @@ def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     for band in keys:
         order = np.argsort(band, kind="stable")
         ordered = band[order]
-        found.append(_pairs_within_runs(order, runs(ordered[1:] == ordered[:-1])))
+        found.append(pairs_within_runs(order, runs(ordered[1:] == ordered[:-1])))
     pairs = np.concatenate(found).astype(np.int64)
     pairs.sort(axis=1)
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    codes, _ = unique_counts(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([codes // n, codes % n], axis=1)

@@ -66,13 +66,15 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """One paragraph in a cluster, with its exact Jaccard similarity to the first member."""
+    """One paragraph in a cluster, with its exact Jaccard similarity to the first member
+    and its change classes relative to it (see `dedup.changes`)."""
 
     article: str
     paragraph: int
     similarity: float
     text: str
     article_index: int = field(repr=False, compare=False, default=-1)
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,38 @@ class Cluster:
     def articles(self) -> int:
         """How many distinct articles the members come from."""
         return len({m.article_index for m in self.members})
+
+
+@dataclass(frozen=True, slots=True)
+class Contained:
+    """A paragraph that sits (mostly) inside another one although their Jaccard is low.
+
+    `containment` is the share of the inner paragraph's word 3-grams found in the outer;
+    `span` the (start, end) characters of the outer's text that the inner matches;
+    `changes` the classes of the later paragraph relative to the earlier one.
+    """
+
+    outer: Member
+    inner: Member
+    containment: float
+    similarity: float
+    span: tuple[int, int]
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Standing text: a paragraph that recurs across stories (or looks like furniture).
+
+    kind: "recurring" (a cluster spread over unrelated articles), "promo" ("ALSO READ:"),
+    "sign-off" ("Reporting by ...") or "caption" (a photo caption with its credit).
+    `articles` is the document frequency: the number of distinct articles.
+    """
+
+    kind: str
+    label: str
+    articles: int
+    members: tuple[Member, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +138,8 @@ class ScanResult:
     articles: int
     paragraphs: int
     clusters: tuple[Cluster, ...]
+    contained: tuple[Contained, ...]
+    standing: tuple[Standing, ...]
     short_repeats: tuple[ShortRepeat, ...]
     params: Mapping[str, Any]
     seconds: float
@@ -113,9 +149,14 @@ class ScanResult:
 class Cleaned:
     """An article after cleaning: indices of the paragraphs kept and removed.
 
-    `removed` maps each removed paragraph to the (article id, paragraph) it repeats.
+    `removed` maps each removed repeat to the (article id, paragraph) it repeats;
+    `stripped` lists standing-text paragraphs removed; `flagged` maps each kept
+    paragraph that near-duplicates another with a substantive change (a number, a
+    word) to that (article id, paragraph) and the change classes, for a human.
     """
 
     article: Article
     kept: tuple[int, ...]
     removed: Mapping[int, tuple[str, int]]
+    stripped: tuple[int, ...] = ()
+    flagged: Mapping[int, tuple[str, int, tuple[str, ...]]] = field(default_factory=dict)

@@ -10,8 +10,9 @@ from typing import Any
 
 import orjson
 
+from .changes import SUBSTANTIVE
 from .errors import InputError
-from .model import Cleaned, Cluster, ScanResult
+from .model import Cleaned, Cluster, Contained, Member, ScanResult, Standing
 
 SCHEMA_VERSION = 1
 
@@ -20,12 +21,52 @@ def _round(x: float) -> float:
     return round(x, 4)
 
 
+def _place(m: Member) -> dict[str, Any]:
+    return {"article": m.article, "paragraph": m.paragraph, "text": m.text}
+
+
+def member_record(m: Member) -> dict[str, Any]:
+    """A cluster member: where it is, its similarity to the first, its change classes."""
+    return {
+        "article": m.article,
+        "paragraph": m.paragraph,
+        "similarity": _round(m.similarity),
+        "changes": list(m.changes),
+        "text": m.text,
+    }
+
+
 def cluster_record(cluster: Cluster) -> dict[str, Any]:
     """One cluster: its id, size, how many articles, and the members (first = representative)."""
+    substantive = any(c in SUBSTANTIVE for m in cluster.members for c in m.changes)
     return {
         "id": cluster.id,
         "size": len(cluster.members),
         "articles": cluster.articles,
+        "substantive": substantive,
+        "members": [member_record(m) for m in cluster.members],
+    }
+
+
+def contained_record(pair: Contained) -> dict[str, Any]:
+    """A contained pair: the inner paragraph sits in span [start, end) of the outer's text."""
+    return {
+        "outer": _place(pair.outer),
+        "inner": _place(pair.inner),
+        "containment": _round(pair.containment),
+        "similarity": _round(pair.similarity),
+        "span": list(pair.span),
+        "changes": list(pair.changes),
+    }
+
+
+def standing_record(entry: Standing) -> dict[str, Any]:
+    """A standing-text entry: its kind, label and document frequency, and every paragraph."""
+    return {
+        "kind": entry.kind,
+        "label": entry.label,
+        "articles": entry.articles,
+        "paragraphs": len(entry.members),
         "members": [
             {
                 "article": m.article,
@@ -33,7 +74,7 @@ def cluster_record(cluster: Cluster) -> dict[str, Any]:
                 "similarity": _round(m.similarity),
                 "text": m.text,
             }
-            for m in cluster.members
+            for m in entry.members
         ],
     }
 
@@ -55,6 +96,8 @@ def _head(result: ScanResult) -> dict[str, Any]:
 
 def _tail(result: ScanResult, errors: Sequence[InputError]) -> dict[str, Any]:
     return {
+        "contained": [contained_record(c) for c in result.contained],
+        "standing": [standing_record(s) for s in result.standing],
         "short_repeats": [
             {"article": r.article, "paragraphs": list(r.paragraphs), "text": r.text}
             for r in result.short_repeats
@@ -87,6 +130,11 @@ def clean_record(cleaned: Cleaned) -> dict[str, Any]:
         "repeats": [
             {"paragraph": i, "match": {"article": a, "paragraph": p}}
             for i, (a, p) in sorted(cleaned.removed.items())
+        ],
+        "stripped": list(cleaned.stripped),
+        "flagged": [
+            {"paragraph": i, "match": {"article": a, "paragraph": p}, "changes": list(changes)}
+            for i, (a, p, changes) in sorted(cleaned.flagged.items())
         ],
         "source": article.source,
     }

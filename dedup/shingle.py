@@ -72,12 +72,21 @@ def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return fmix64(hashes ^ lengths.astype(np.uint64))
 
 
-def shingle(texts: Sequence[str], size: int) -> Shingles:
-    """Word `size`-gram hashes of every paragraph in `texts`.
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The word hashes of a batch of paragraphs, in text order, with their paragraph."""
 
-    A paragraph with fewer than `size` words has no shingles.
-    """
-    n = len(texts)
+    hashes: np.ndarray
+    owner: np.ndarray
+    count: int  # paragraphs in the batch
+
+    @property
+    def per_paragraph(self) -> np.ndarray:
+        return np.bincount(self.owner, minlength=self.count).astype(np.int64)
+
+
+def words_of(texts: Sequence[str]) -> Words:
+    """Normalize, cut into words and hash every word of every paragraph at once."""
     data = np.frombuffer(match_buffer(texts), dtype=np.uint8)
     is_word = np.zeros(len(data) + 2, dtype=bool)
     np.greater(data, 32, out=is_word[1:-1])
@@ -85,19 +94,36 @@ def shingle(texts: Sequence[str], size: int) -> Shingles:
     starts, ends = edges[0::2], edges[1::2]
     separators = np.flatnonzero(data == 0)
     owner = np.searchsorted(separators, starts)  # paragraph of each word
-    words = np.bincount(owner, minlength=n).astype(np.int64)
-    token = _word_hashes(data, starts, ends)
+    return Words(_word_hashes(data, starts, ends), owner, len(texts))
 
+
+def ngrams(found: Words, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, hashes): the word `size`-gram hashes of each paragraph, CSR layout."""
+    token, owner = found.hashes, found.owner
     count = max(len(token) - size + 1, 0)
     same = owner[:count] == owner[size - 1 : size - 1 + count]
     combined = token[:count].copy()
     for k in range(1, size):
         combined = combined * _MUL + token[k : k + count]
-    hashes = fmix64(combined[same])
-    per_paragraph = np.bincount(owner[:count][same], minlength=n)
-    offsets = np.zeros(n + 1, dtype=np.int64)
+    per_paragraph = np.bincount(owner[:count][same], minlength=found.count)
+    offsets = np.zeros(found.count + 1, dtype=np.int64)
     np.cumsum(per_paragraph, out=offsets[1:])
-    return Shingles(words, offsets, hashes, _digests(token, owner, words))
+    return offsets, fmix64(combined[same])
+
+
+def shingle(texts: Sequence[str], size: int) -> Shingles:
+    """Word `size`-gram hashes of every paragraph in `texts`.
+
+    A paragraph with fewer than `size` words has no shingles.
+    """
+    return shingles_of(words_of(texts), size)
+
+
+def shingles_of(found: Words, size: int) -> Shingles:
+    """The Shingles of already hashed words."""
+    words = found.per_paragraph
+    offsets, hashes = ngrams(found, size)
+    return Shingles(words, offsets, hashes, _digests(found.hashes, found.owner, words))
 
 
 def _digests(token: np.ndarray, owner: np.ndarray, words: np.ndarray) -> np.ndarray:

@@ -23,9 +23,11 @@ def test_scan_json_is_the_documented_contract(dedup: Invoke, seed: Path) -> None
         "article": "wire-milley-kirby.txt",
         "paragraph": 3,
         "similarity": 1.0,
+        "changes": ["identical"],
         "text": seed.read_text().splitlines()[3],
     }
     assert second["paragraph"] == 8 and second["text"].endswith(KIRBY_END)
+    assert second["changes"] == ["punctuation"]
 
 
 def test_json_is_the_default_when_stdout_is_not_a_terminal(dedup: Invoke, seed: Path) -> None:

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup import Article, Params, clean, scan
-from dedup.detect import jaccard_text
+from dedup.verify import jaccard_text
 
 WORDS = [
     "the",

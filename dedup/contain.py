@@ -1,0 +1,91 @@
+"""Containment: a paragraph that sits inside another (trimmed, merged, lightly edited).
+
+Containment is the share of the shorter paragraph's word 3-grams found in the longer.
+Jaccard misses these pairs (a paragraph merged with the next one has Jaccard about
+0.5 with the original), so they are found separately: inside each article every pair
+of paragraphs is compared, in the workers, by counting shared 3-gram hashes; across
+articles the LSH candidates that fail the Jaccard threshold are checked too. Why
+3-grams at 0.7: benchmarks/RESULTS.md. Across articles a pair only counts when the
+shorter paragraph's 5-grams all sit in the longer (trimmed or merged, no word changed):
+formulaic filings share 70-90 % of their 3-grams and differ in names and figures.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+import numpy as np
+
+from .lsh import pairs_within_runs, runs, unique_counts
+from .shingle import shingle_set
+
+SIZE = 3  # words per containment shingle
+MAX_SHARED_BY = 32  # a 3-gram in more paragraphs of one article is not evidence
+
+_WORD = re.compile(r"\w+")
+
+
+def _bits(n: int) -> int:
+    return max(int(n).bit_length(), 1)
+
+
+def within_articles(
+    offsets: np.ndarray,
+    hashes: np.ndarray,
+    article: np.ndarray,
+    eligible: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a, b), a < b, of eligible paragraphs of one article with containment >= threshold.
+
+    `offsets`/`hashes` hold each paragraph's 3-gram hashes (CSR), `article` the article
+    of each paragraph (labels 0..n). Returns the pairs (m, 2) and their containment.
+    One sort of 64-bit keys (article, hash, paragraph) finds the shared 3-grams; the
+    hash keeps the bits the other two leave (36 or more in practice).
+    """
+    n = len(offsets) - 1
+    owner = np.repeat(np.arange(n, dtype=np.uint64), np.diff(offsets))
+    keep = eligible[owner.astype(np.int64)]
+    owner, values = owner[keep], hashes[keep]
+    owner_bits = _bits(n)
+    article_bits = _bits(int(article.max()) if len(article) else 0)
+    value_bits = 64 - owner_bits - article_bits
+    group = (article.astype(np.uint64)[owner.astype(np.int64)] << np.uint64(value_bits)) | (
+        values >> np.uint64(64 - value_bits)
+    )
+    keys, _ = unique_counts((group << np.uint64(owner_bits)) | owner)  # one per 3-gram
+    owner = (keys & np.uint64((1 << owner_bits) - 1)).astype(np.int64)
+    group = keys >> np.uint64(owner_bits)
+    sizes = np.bincount(owner, minlength=n)
+    spans = runs(group[1:] == group[:-1])
+    spans = spans[spans[:, 1] - spans[:, 0] <= MAX_SHARED_BY]
+    pairs = pairs_within_runs(owner, spans)
+    codes, shared = unique_counts(pairs[:, 0] * n + pairs[:, 1])
+    a, b = codes // n, codes % n
+    share = shared / np.minimum(sizes[a], sizes[b])
+    keep_pairs = share >= threshold
+    return np.stack([a[keep_pairs], b[keep_pairs]], axis=1), share[keep_pairs]
+
+
+def containment(a: str, b: str) -> float:
+    """The share of the shorter paragraph's word 3-grams found in the longer."""
+    first, second = shingle_set(a, SIZE), shingle_set(b, SIZE)
+    smaller = min(len(first), len(second))
+    return len(first & second) / smaller if smaller else 0.0
+
+
+def span(outer: str, inner: str) -> tuple[int, int]:
+    """The characters of `outer` from the first to the last word that `inner` matches."""
+    matches = list(_WORD.finditer(outer))
+    outer_keys = [unicodedata.normalize("NFKC", m.group()).casefold() for m in matches]
+    inner_keys = [unicodedata.normalize("NFKC", w).casefold() for w in _WORD.findall(inner)]
+    blocks = [
+        b
+        for b in SequenceMatcher(None, inner_keys, outer_keys, autojunk=False).get_matching_blocks()
+        if b.size
+    ]
+    if not blocks:
+        return (0, 0)
+    return matches[blocks[0].b].start(), matches[blocks[-1].b + blocks[-1].size - 1].end()
