@@ -1,4 +1,5 @@
-"""The terminal report (rich): a summary, then one panel per cluster with word diffs."""
+"""The terminal report (rich): a summary, one panel per cluster with word diffs and
+change classes, then contained paragraphs and standing text."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .changes import COSMETIC, SUBSTANTIVE
 from .diff import word_diff
 from .errors import InputError
-from .model import Cluster, ScanResult
+from .model import Cluster, Contained, Member, ScanResult, Standing
 
 MAX_MEMBERS = 20  # per panel; JSON output has them all
 
@@ -38,14 +40,36 @@ def diff_text(old: str, new: str, markers: bool = False) -> Text:
     return text
 
 
+def badges(changes: Sequence[str]) -> Text:
+    """Change classes as tags: substantive ones loud, cosmetic ones quiet."""
+    text = Text()
+    for change in changes:
+        if change == "identical":
+            continue
+        style = (
+            "bold white on red"
+            if change in SUBSTANTIVE
+            else "green"
+            if change in COSMETIC
+            else "bold yellow"
+        )
+        text.append(f" {change} ", style=style)
+        text.append(" ")
+    return text
+
+
 def summary(result: ScanResult, errors: int) -> Text:
-    """One line: articles, paragraphs, clusters, time taken (and errors if any)."""
+    """One line: articles, paragraphs, clusters, the rest, and the time taken."""
     clustered = sum(len(c.members) for c in result.clusters)
     parts = [
         _plural(result.articles, "article"),
         _plural(result.paragraphs, "paragraph"),
         f"{_plural(len(result.clusters), 'cluster')} ({_plural(clustered, 'paragraph')})",
     ]
+    if result.contained:
+        parts.append(_plural(len(result.contained), "contained pair"))
+    if result.standing:
+        parts.append(f"{_plural(len(result.standing), 'standing text')}")
     if result.short_repeats:
         parts.append(_plural(len(result.short_repeats), "short repeat"))
     if errors:
@@ -54,14 +78,19 @@ def summary(result: ScanResult, errors: int) -> Text:
     return Text(" · ".join(parts), style="bold")
 
 
+def _place(m: Member) -> Text:
+    return Text.assemble((m.article, "bold"), (f"  ¶{m.paragraph}", "bold cyan"))
+
+
 def cluster_panel(cluster: Cluster, markers: bool = False) -> Panel:
-    """A cluster: each member's place, similarity and its differences from the first."""
+    """A cluster: each member's place, similarity, change classes and diff from the first."""
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
     table.add_column("sim", justify="right", width=5)
     table.add_column("article ¶ / text (differences from the first member)", ratio=1)
     first = cluster.members[0]
     for i, m in enumerate(cluster.members[:MAX_MEMBERS]):
-        cell = Text.assemble((m.article, "bold"), (f"  ¶{m.paragraph}", "bold cyan"), "\n")
+        cell = _place(m)
+        cell.append("  ").append_text(badges(m.changes)).append("\n")
         if i == 0:
             cell.append(m.text)
         elif m.text == first.text:
@@ -74,16 +103,60 @@ def cluster_panel(cluster: Cluster, markers: bool = False) -> Panel:
     if extra > 0:
         parts.append(Text(f"… and {extra} more (--format json lists all)", style="dim"))
     scope = "one article" if cluster.articles == 1 else _plural(cluster.articles, "article")
+    substantive = any(c in SUBSTANTIVE for m in cluster.members for c in m.changes)
     title = f"cluster {cluster.id} · {_plural(len(cluster.members), 'paragraph')} · {scope}"
-    return Panel(Group(*parts), title=title, title_align="left", border_style="cyan")
+    if substantive:
+        title += " · [bold red]substantive change[/]"
+    border = "red" if substantive else "cyan"
+    return Panel(Group(*parts), title=title, title_align="left", border_style=border)
+
+
+def contained_panel(pair: Contained, markers: bool = False) -> Panel:
+    """A contained pair: the earlier paragraph, then the later one as a diff against it."""
+    earlier, later = (
+        (pair.outer, pair.inner)
+        if (pair.outer.article, pair.outer.paragraph) <= (pair.inner.article, pair.inner.paragraph)
+        else (pair.inner, pair.outer)
+    )
+    body = Text.assemble(_place(earlier), "\n", earlier.text, "\n\n", _place(later), "  ")
+    body.append_text(badges(pair.changes)).append("\n")
+    body.append_text(diff_text(earlier.text, later.text, markers))
+    title = (
+        f"contained · {pair.containment:.2f} of ¶{pair.inner.paragraph}'s 3-grams in "
+        f"¶{pair.outer.paragraph} · similarity {pair.similarity:.2f}"
+    )
+    return Panel(body, title=title, title_align="left", border_style="magenta")
+
+
+def standing_table(entries: Sequence[Standing]) -> Table:
+    """Standing text: kind, document frequency, paragraphs, and the text or label."""
+    table = Table(title="standing text (not counted as duplicates)", box=box.SIMPLE_HEAD)
+    table.add_column("kind")
+    table.add_column("articles", justify="right")
+    table.add_column("¶s", justify="right")
+    table.add_column("text", overflow="fold", ratio=1)
+    table.add_column("found in", overflow="fold")
+    for entry in entries:
+        where = ", ".join(f"{m.article} ¶{m.paragraph}" for m in entry.members[:3])
+        if len(entry.members) > 3:
+            where += f", … {len(entry.members) - 3} more"
+        label = entry.label if entry.kind == "promo" else entry.members[0].text
+        if len(label) > 160:
+            label = label[:157] + "…"
+        table.add_row(entry.kind, str(entry.articles), str(len(entry.members)), label, where)
+    return table
 
 
 def render_scan(console: Console, result: ScanResult, errors: Sequence[InputError]) -> None:
-    """Print the summary, one panel per cluster, then the short repeats."""
+    """Print the summary, the clusters, contained pairs, standing text, short repeats."""
     console.print(summary(result, len(errors)))
     markers = console.no_color or not console.is_terminal
     for cluster in result.clusters:
         console.print(cluster_panel(cluster, markers))
+    for pair in result.contained:
+        console.print(contained_panel(pair, markers))
+    if result.standing:
+        console.print(standing_table(result.standing))
     if result.short_repeats:
         table = Table(title="short paragraphs repeated inside one article", box=box.SIMPLE_HEAD)
         table.add_column("article", overflow="fold")
@@ -92,5 +165,5 @@ def render_scan(console: Console, result: ScanResult, errors: Sequence[InputErro
         for r in result.short_repeats:
             table.add_row(r.article, ", ".join(map(str, r.paragraphs)), r.text)
         console.print(table)
-    if not result.clusters:
+    if not result.clusters and not result.contained:
         console.print(Text("no near-duplicate paragraphs", style="green"))
