@@ -33,3 +33,37 @@ def test_cross_article_duplicates_stay_unless_cleaned_against_an_archive(tmp_pat
     assert all(not c.removed for c in kept_in_place)
     [against] = clean(articles, result, Params(), against=[1])
     assert against.kept == (0,) and against.removed == {1: (articles[1].id, 0)}
+
+
+def _article(*paragraphs: str) -> list[Article]:
+    return [Article("desk/story", paragraphs, "desk/story", "text")]
+
+
+BASE = (
+    "Officials said 12 people were killed when the bridge collapsed during the evening rush "
+    "hour in the north of the city on Friday, and rescuers searched the river for survivors."
+)
+
+
+def test_a_changed_number_is_flagged_not_removed_unless_asked() -> None:
+    articles = _article(BASE, "Another paragraph entirely.", BASE.replace("12", "15"))
+    result = scan(articles, Params())
+    [cleaned] = clean(articles, result, Params())
+    assert cleaned.kept == (0, 1, 2)
+    assert cleaned.flagged == {2: ("desk/story", 0, ("number",))}
+    [asked] = clean(articles, result, Params(), remove_substantive=True)
+    assert asked.kept == (0, 1) and asked.removed == {2: ("desk/story", 0)}
+
+
+def test_a_trimmed_copy_goes_and_a_merged_copy_stays_flagged() -> None:
+    lead = "The minister said the talks would resume next week in Geneva after a long pause."
+    second = "Both delegations were expected to arrive on Monday evening, a spokesman said today."
+    trimmed = "The minister said the talks would resume next week in Geneva."
+    merged = f"{lead} {second}"
+    articles = _article(lead, second, trimmed, merged)
+    result = scan(articles, Params())
+    [cleaned] = clean(articles, result, Params())
+    assert 2 in cleaned.removed
+    assert 3 in cleaned.kept and "merged" in cleaned.flagged[3][2]
+    [longest] = clean(articles, result, Params(), keep="longest")
+    assert 3 in longest.kept and 0 in longest.removed

@@ -1,0 +1,40 @@
+"""Standing text: recurring formulas and furniture, set apart from story duplicates."""
+
+from pathlib import Path
+
+from conftest import Invoke
+
+from dedup import Article, Diagnostics, Params, read_paths, scan
+
+
+def test_seed_promos_and_caption(seed: Path) -> None:
+    articles = [a for s in read_paths([str(seed)], Diagnostics()) for a in s.articles]
+    result = scan(articles, Params())
+    found = {(s.kind, s.label, tuple(m.paragraph for m in s.members)) for s in result.standing}
+    assert found == {
+        ("caption", "caption", (0,)),
+        ("promo", "ALSO READ", (5,)),
+        ("promo", "READ MORE", (10,)),
+    }
+    assert len(result.clusters) == 1  # the Kirby quote stays a duplicate
+
+
+def test_reuters_filing_formula_is_standing_text_and_story_copies_are_not(reuters: list) -> None:
+    articles = [Article(r["id"], tuple(r["paragraphs"]), "r", "jsonl") for r in reuters]
+    result = scan(articles, Params())
+    recurring = [s for s in result.standing if s.kind == "recurring"]
+    filing = "The following proposed securities offerings were filed recently"
+    [entry] = [s for s in recurring if s.members[0].text.startswith(filing)]
+    assert entry.articles == 25
+    bundesbank = "The Bundesbank left credit policies unchanged after today's"
+    assert not [s for s in recurring if s.members[0].text.startswith(bundesbank)]
+    assert any(c.members[0].text.startswith(bundesbank) for c in result.clusters)
+
+
+def test_strip_boilerplate_removes_promos_caption_and_the_repeat(dedup: Invoke, seed: Path) -> None:
+    out = dedup("clean", "--strip-boilerplate", "--format", "jsonl", seed)
+    import json
+
+    record = json.loads(out.stdout)
+    assert record["removed"] == [8] and record["stripped"] == [0, 5, 10]
+    assert len(record["paragraphs"]) == 8
