@@ -54,7 +54,7 @@ class _Decisions:
         )
         if not related:
             return
-        changes = tuple(classify(kept.text, copy.text))
+        changes = classify(kept.text, copy.text)
         if self.remove_substantive or set(changes) <= REMOVABLE:
             self.removed.setdefault(copy.article_index, {})[copy.paragraph] = (
                 kept.article,

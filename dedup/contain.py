@@ -13,11 +13,10 @@ formulaic filings share 70-90 % of their 3-grams and differ in names and figures
 from __future__ import annotations
 
 import re
-import unicodedata
-from difflib import SequenceMatcher
 
 import numpy as np
 
+from .changes import match_keys, word_opcodes
 from .lsh import pairs_within_runs, runs, unique_counts
 from .shingle import shingle_set
 
@@ -79,13 +78,9 @@ def containment(a: str, b: str) -> float:
 def span(outer: str, inner: str) -> tuple[int, int]:
     """The characters of `outer` from the first to the last word that `inner` matches."""
     matches = list(_WORD.finditer(outer))
-    outer_keys = [unicodedata.normalize("NFKC", m.group()).casefold() for m in matches]
-    inner_keys = [unicodedata.normalize("NFKC", w).casefold() for w in _WORD.findall(inner)]
-    blocks = [
-        b
-        for b in SequenceMatcher(None, inner_keys, outer_keys, autojunk=False).get_matching_blocks()
-        if b.size
-    ]
-    if not blocks:
+    outer_keys = match_keys([m.group() for m in matches])
+    inner_keys = match_keys(_WORD.findall(inner))
+    equal = [op for op in word_opcodes(inner_keys, outer_keys) if op[0] == "equal"]
+    if not equal:
         return (0, 0)
-    return matches[blocks[0].b].start(), matches[blocks[-1].b + blocks[-1].size - 1].end()
+    return matches[equal[0][3]].start(), matches[equal[-1][4] - 1].end()

@@ -11,6 +11,7 @@ newsroom furniture are then set apart.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,14 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import contain, standing
-from .changes import classify
+from .changes import classify, classify_many
 from .cluster import star_clusters
 from .config import Params
 from .gcpause import paused
-from .hashing import CHUNK, Chunk, Hashed, Progress, default_workers, hash_all
-from .lsh import runs
+from .hashing import CHUNK, Chunk, Hashed, Progress, hash_all
+from .lsh import ramp, runs
 from .model import Article, Cluster, Contained, Member, ScanResult, ShortRepeat, Standing
 from .verify import jaccard, jaccard_text, verified_edges
+from .workers import Workers
+
+_IDENTICAL = ("identical",)
 
 
 class _Layout:
@@ -33,6 +37,7 @@ class _Layout:
 
     def __init__(self, articles: Sequence[Article]) -> None:
         self.articles = articles
+        self.ids = [a.id for a in articles]
         self.texts = [p for a in articles for p in a.paragraphs]
         sizes = np.array([len(a.paragraphs) for a in articles], dtype=np.int64)
         article = np.repeat(np.arange(len(articles)), sizes)
@@ -131,22 +136,24 @@ def _scan(
 ) -> ScanResult:
     started = time.perf_counter()
     articles: list[Article] = []
-    hashed = hash_all(_batches(stream, articles), params, workers or default_workers(), progress)
-    layout = _Layout(articles)
-    nodes = _nodes(hashed.words, hashed.digests, layout.rank, params)
-    heads = nodes.heads
-    if progress:
-        progress("verifying", 0, 1)
-    edges, near = verified_edges(hashed, heads, params)
-    if progress:
-        progress("verifying", 1, 1)
-
-    clusters = _clusters(layout, nodes, edges, hashed.digests)
-    in_cluster = {(m.article_index, m.paragraph): c.id for c in clusters for m in c.members}
+    with Workers(workers) as pool:
+        hashed = hash_all(_batches(stream, articles), params, pool, progress)
+        layout = _Layout(articles)
+        nodes = _nodes(hashed.words, hashed.digests, layout.rank, params)
+        heads = nodes.heads
+        if progress:
+            progress("verifying", 0, 1)
+        edges, near = verified_edges(hashed, heads, params, pool)
+        if progress:
+            progress("verifying", 1, 1)
+        clustered = _clusters(layout, nodes, edges, hashed.digests, pool)
+    cluster_of = np.full(len(layout.texts), -1, dtype=np.int64)
+    for i, (_, flat) in enumerate(clustered):
+        cluster_of[flat] = i
     head_of = heads.tolist()
     near_pairs = [(head_of[i], head_of[j]) for i, j in near]
-    contained = _contained(layout, hashed, near_pairs, in_cluster, params)
-    clusters, set_apart = _standing(layout, clusters, params)
+    contained = _contained(layout, hashed, near_pairs, cluster_of.tolist())
+    clusters, set_apart = _standing(layout, clustered, params)
     return ScanResult(
         articles=len(articles),
         paragraphs=len(layout.texts),
@@ -160,61 +167,114 @@ def _scan(
 
 
 def _clusters(
-    layout: _Layout, nodes: _Nodes, edges: dict[tuple[int, int], float], digests: np.ndarray
-) -> list[Cluster]:
-    """Star clusters of nodes, expanded to their paragraphs, biggest first."""
+    layout: _Layout,
+    nodes: _Nodes,
+    edges: dict[tuple[int, int], float],
+    digests: np.ndarray,
+    workers: Workers,
+) -> list[tuple[Cluster, list[int]]]:
+    """Star clusters of nodes, expanded to their paragraphs, biggest first.
+
+    In each cluster the representative (the center's earliest paragraph) comes first,
+    then the others in canonical order. Each cluster comes with its members' flat
+    paragraph indices, in member order.
+    """
     heads = nodes.heads
-    rank = layout.rank_of
-    found = []
-    for group in star_clusters(nodes.weights, edges, [rank[h] for h in heads.tolist()]):
+    groups = star_clusters(nodes.weights, edges, layout.rank[heads].tolist())
+    if not groups:
+        return []
+    node_list: list[int] = []
+    group_list: list[int] = []
+    similarity_list: list[float] = []
+    for index, group in enumerate(groups):
         center = group[0]
-        members: list[tuple[int, int, float]] = []
         for node in group:
-            similarity = 1.0 if node == center else edges[(min(center, node), max(center, node))]
-            members.extend((rank[p], p, similarity) for p in nodes.members(node))
-        representative = members[0]
-        members.sort(key=lambda m: (m is not representative, m[0]))
-        first = layout.texts[representative[1]]
-        cluster = Cluster(
-            id=f"{int(digests[heads[center]]):016x}",
-            members=tuple(
-                layout.member(p, similarity, tuple(classify(first, layout.texts[p])))
-                for _, p, similarity in members
+            node_list.append(node)
+            group_list.append(index)
+            similarity_list.append(
+                1.0 if node == center else edges[(min(center, node), max(center, node))]
+            )
+    node_of = np.array(node_list, dtype=np.int64)
+    sizes = nodes.start[node_of + 1] - nodes.start[node_of]
+    paragraph = nodes.paragraphs[np.repeat(nodes.start[node_of], sizes) + ramp(sizes)]
+    owner = np.repeat(np.array(group_list, dtype=np.int64), sizes)
+    similarity = np.repeat(np.array(similarity_list), sizes)
+    is_first = np.ones(len(owner), dtype=bool)
+    is_first[1:] = owner[1:] != owner[:-1]  # each group starts with its center's head
+    order = np.lexsort((layout.rank[paragraph], ~is_first, owner))
+    paragraph, owner, similarity = paragraph[order], owner[order], similarity[order]
+    starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
+    ends = np.append(starts[1:], len(owner)).astype(np.int64)
+    by_size = np.lexsort((layout.rank[paragraph[starts]], starts - ends))
+
+    sizes = (ends - starts)[by_size]
+    pick = np.repeat(starts[by_size], sizes) + ramp(sizes)  # members, biggest cluster first
+    paragraph, similarity = paragraph[pick], similarity[pick]
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    texts = np.array(layout.texts, dtype=object)
+    member_texts = texts[paragraph]
+    first_texts = texts[np.repeat(paragraph[bounds[:-1]], sizes)]
+    changes: list[tuple[str, ...]] = [_IDENTICAL] * len(paragraph)
+    differ = np.flatnonzero(member_texts != first_texts)
+    pairs = list(zip(first_texts[differ].tolist(), member_texts[differ].tolist(), strict=True))
+    for k, found in zip(differ.tolist(), _changes(pairs, workers), strict=True):
+        changes[k] = found
+    article = layout.article[paragraph]
+    members = list(
+        map(
+            Member._make,
+            zip(
+                np.array(layout.ids, dtype=object)[article].tolist(),
+                layout.position[paragraph].tolist(),
+                similarity.tolist(),
+                member_texts.tolist(),
+                article.tolist(),
+                changes,
+                strict=True,
             ),
         )
-        found.append((-len(members), representative[0], cluster))
-    found.sort(key=lambda f: f[:2])
-    return [cluster for _, _, cluster in found]
+    )
+    flat = paragraph.tolist()
+    return [
+        (Cluster(f"{int(digests[flat[a]]):016x}", tuple(members[a:b])), flat[a:b])
+        for a, b in itertools.pairwise(bounds)
+    ]
+
+
+_CLASSIFY_CHUNK = 20000  # distinct text pairs per worker task
+
+
+def _changes(pairs: list[tuple[str, str]], workers: Workers) -> list[tuple[str, ...]]:
+    """Change classes of each (first, other) pair, each distinct pair classified once."""
+    todo = list(dict.fromkeys(pairs))
+    chunks = [(todo[i : i + _CLASSIFY_CHUNK],) for i in range(0, len(todo), _CLASSIFY_CHUNK)]
+    results = workers.map(classify_many, chunks)
+    known = dict(zip(todo, (c for found in results for c in found), strict=True))
+    return [known[pair] for pair in pairs]
 
 
 def _contained(
-    layout: _Layout,
-    hashed: Hashed,
-    near: list[tuple[int, int]],
-    in_cluster: dict[tuple[int, int], str],
-    params: Params,
+    layout: _Layout, hashed: Hashed, near: list[tuple[int, int]], cluster_of: list[int]
 ) -> tuple[Contained, ...]:
-    """Contained pairs not already in one cluster: inside articles, and near misses."""
+    """Contained pairs not already in one cluster: inside articles, and near misses.
+
+    A near miss has every 5-gram of its shorter paragraph in the longer, so every
+    3-gram too: its containment is 1.
+    """
     found: dict[tuple[int, int], float] = {}
     for (a, b), share in zip(hashed.contained.tolist(), hashed.containment.tolist(), strict=True):
         found[(a, b)] = share
     for a, b in near:
-        key = (min(a, b), max(a, b))
-        if key not in found:
-            share = contain.containment(layout.texts[a], layout.texts[b])
-            if share >= params.containment:
-                found[key] = share
+        found.setdefault((min(a, b), max(a, b)), 1.0)
     rank = layout.rank_of
     reported = []
     for (a, b), share in found.items():
-        ka = (layout.article_of[a], layout.position_of[a])
-        kb = (layout.article_of[b], layout.position_of[b])
-        if ka in in_cluster and in_cluster[ka] == in_cluster.get(kb):
+        if cluster_of[a] >= 0 and cluster_of[a] == cluster_of[b]:
             continue
         earlier, later = (a, b) if rank[a] < rank[b] else (b, a)
         outer, inner = (a, b) if hashed.words[a] >= hashed.words[b] else (b, a)
         similarity = jaccard(hashed.shingle_set(a), hashed.shingle_set(b))
-        changes = tuple(classify(layout.texts[earlier], layout.texts[later]))
+        changes = classify(layout.texts[earlier], layout.texts[later])
         reported.append(
             (
                 rank[earlier],
@@ -233,21 +293,23 @@ def _contained(
 
 
 def _standing(
-    layout: _Layout, clusters: list[Cluster], params: Params
+    layout: _Layout, clustered: list[tuple[Cluster, list[int]]], params: Params
 ) -> tuple[list[Cluster], tuple[Standing, ...]]:
     """Set standing text and furniture apart from the clusters."""
     texts = layout.texts
     kind_of = standing.furniture_of(texts)
-    recurring = standing.recurring(clusters, params.standing_articles)
+    owner = np.repeat(np.arange(len(clustered)), [len(flat) for _, flat in clustered])
+    flat_all = np.array([p for _, flat in clustered for p in flat], dtype=np.int64)
+    recurring = standing.recurring(
+        owner, layout.article[flat_all], [c.id for c, _ in clustered], params.standing_articles
+    )
     groups: dict[tuple[str, str], list[int]] = {}
     kept, entries = [], []
-    for cluster in clusters:
-        flat = [layout.index(m) for m in cluster.members]
-        kinds = {kind_of.get(p) for p in flat}
-        furniture = kinds.pop() if len(kinds) == 1 else None
-        if furniture is not None:
+    for index, (cluster, flat) in enumerate(clustered):
+        furniture = kind_of.get(flat[0])
+        if furniture is not None and all(kind_of.get(p) == furniture for p in flat):
             groups.setdefault(furniture, []).extend(flat)
-        elif cluster.id in recurring:
+        elif index in recurring:
             members = cluster.members
             df = standing.document_frequency(members)
             entries.append(Standing("recurring", members[0].text, df, members))

@@ -8,32 +8,23 @@ Batches are hashed while the input is still being read.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import contain
 from .config import Params
-from .lsh import band_keys
+from .lsh import band_keys, ramp
 from .shingle import ngrams, shingles_of, words_of
 from .signature import signatures
+from .workers import Workers
 
 Progress = Callable[[str, int, int], None]
 """Called as progress(stage, done, total) while a scan runs; total 0 means not known yet."""
 
 CHUNK = 8192  # paragraphs per batch (whole articles): small enough to balance the workers
-
-
-def default_workers() -> int:
-    """Every core this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,35 +62,42 @@ def hash_batch(texts: Sequence[str], article: np.ndarray, params: Params) -> Bat
 
 
 class Hashed:
-    """Every batch of a corpus, in order; paragraph i is found by the batch starts."""
+    """Every paragraph's hashes; shingle hashes in one CSR array (offsets, hashes)."""
 
-    def __init__(self, batches: Sequence[Batch], bands: int) -> None:
-        sizes = [len(b.words) for b in batches]
-        self._starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    def __init__(self, batches: list[Batch], bands: int) -> None:
         self.words = np.concatenate([np.empty(0, np.int64), *(b.words for b in batches)])
         self.digests = np.concatenate([np.empty(0, np.uint64), *(b.digests for b in batches)])
-        empty_keys = np.empty((bands, 0), np.uint64)
-        self.keys = np.concatenate([empty_keys, *(b.keys for b in batches)], axis=1)
+        self.keys = np.concatenate(
+            [np.empty((bands, 0), np.uint64), *(b.keys for b in batches)], axis=1
+        )
+        starts = np.cumsum([0, *(len(b.words) for b in batches)])
         self.contained = np.concatenate(
             [np.empty((0, 2), np.int64)]
-            + [b.contained + start for b, start in zip(batches, self._starts, strict=False)]
+            + [b.contained + start for b, start in zip(batches, starts.tolist(), strict=False)]
         )
         self.containment = np.concatenate([np.empty(0), *(b.containment for b in batches)])
-        self._hashes = [b.hashes for b in batches]
-        self._offsets = [b.offsets for b in batches]
+        sizes = np.concatenate([np.empty(0, np.int64), *(np.diff(b.offsets) for b in batches)])
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.hashes = np.empty(int(self.offsets[-1]), dtype=np.uint64)
+        at = 0
+        while batches:  # copy batch by batch, letting each go: peak memory stays at one copy
+            batch = batches.pop(0)
+            self.hashes[at : at + len(batch.hashes)] = batch.hashes
+            at += len(batch.hashes)
+        self._offsets = self.offsets.tolist()
 
     def shingle_set(self, paragraph: int) -> frozenset[int]:
         """The set of shingle hashes of one paragraph."""
-        batch = int(np.searchsorted(self._starts, paragraph, side="right")) - 1
-        local = paragraph - int(self._starts[batch])
-        start, end = self._offsets[batch][local : local + 2].tolist()
-        return frozenset(self._hashes[batch][start:end].tolist())
+        return frozenset(
+            self.hashes[self._offsets[paragraph] : self._offsets[paragraph + 1]].tolist()
+        )
 
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(workers, mp_context=context)
+    def gather(self, paragraphs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(offsets, hashes) of just these paragraphs, in their order: for a worker."""
+        starts, ends = self.offsets[paragraphs], self.offsets[paragraphs + 1]
+        sizes = ends - starts
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return offsets, self.hashes[np.repeat(starts, sizes) + ramp(sizes)]
 
 
 Chunk = tuple[Sequence[str], np.ndarray]
@@ -109,52 +107,29 @@ Chunk = tuple[Sequence[str], np.ndarray]
 def hash_all(
     batches: Iterable[Chunk],
     params: Params,
-    workers: int,
+    workers: Workers,
     progress: Progress | None = None,
 ) -> Hashed:
     """Hash batches of whole articles as they come (about CHUNK paragraphs each).
 
-    With `workers` > 1, batches are hashed in a process pool while the caller goes on
-    producing the next ones (reading the input, say); a single batch is hashed here.
+    With several workers, batches are hashed in the pool while the caller goes on
+    producing the next ones (reading the input, say); a lone batch is hashed here.
     """
-    pool: ProcessPoolExecutor | None = None
     pending: list[Future[Batch]] = []
     first: Chunk | None = None
-    done = 0
-
-    def report(count: int) -> None:
-        nonlocal done
-        done += count
+    read = 0
+    for batch in batches:
+        read += len(batch[0])
         if progress:
-            progress("hashing", done, 0)
-
-    try:
-        for batch in batches:
-            if workers < 2:
-                report(len(batch[0]))
-                pending.append(_finished(hash_batch(*batch, params)))
-                continue
-            if first is None:  # the pool pays only from a second batch on
-                first = batch
-                continue
-            if pool is None:
-                pool = _pool(workers)
-                pending.append(pool.submit(hash_batch, *first, params))
-            pending.append(pool.submit(hash_batch, *batch, params))
-        if pool is None and first is not None:
-            pending.append(_finished(hash_batch(*first, params)))
-        results = []
-        for future in pending:
-            results.append(future.result())
-            if pool is not None:
-                report(len(results[-1].words))
-        return Hashed(results, params.bands)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-
-
-def _finished(batch: Batch) -> Future[Batch]:
-    future: Future[Batch] = Future()
-    future.set_result(batch)
-    return future
+            progress("reading", read, 0)
+        if first is None:  # the pool pays only from a second batch on
+            first = batch
+            continue
+        if not pending:
+            pending.append(workers.submit(hash_batch, *first, params))
+        pending.append(workers.submit(hash_batch, *batch, params))
+    results = [f.result() for f in pending]
+    pending.clear()  # the futures hold the batches too: let Hashed free them one by one
+    if first is not None and not pending and not results:
+        results.append(hash_batch(*first, params))
+    return Hashed(results, params.bands)

@@ -43,14 +43,14 @@ def pairs_within_runs(order: np.ndarray, spans: np.ndarray) -> np.ndarray:
     """Every pair (order[a], order[b]), a < b, inside each [start, end) span; shape (m, 2)."""
     start, end = spans[:, 0], spans[:, 1]
     sizes = end - start
-    position = np.repeat(start, sizes) + _ramp(sizes)  # each member of each run
+    position = np.repeat(start, sizes) + ramp(sizes)  # each member of each run
     later = np.repeat(end, sizes) - position - 1  # how many members follow it in its run
     first = np.repeat(position, later)
-    second = first + 1 + _ramp(later)
+    second = first + 1 + ramp(later)
     return np.stack([order[first], order[second]], axis=1)
 
 
-def _ramp(sizes: np.ndarray) -> np.ndarray:
+def ramp(sizes: np.ndarray) -> np.ndarray:
     """0, 1, ..., size - 1 for each size, concatenated."""
     total = int(sizes.sum())
     starts = np.repeat(np.cumsum(sizes) - sizes, sizes)

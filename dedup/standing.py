@@ -12,15 +12,16 @@ dropped: on Reuters they are footnotes and table headings, not promos.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
-from .model import Cluster, Member
+from .lsh import pairs_within_runs, unique_counts
+from .model import Member
 
 LONE_SHARE = 0.8
 _PAIR_SAMPLE = 500  # article pairs looked at per cluster, at most
@@ -43,48 +44,69 @@ _CREDIT = re.compile(
 )
 
 
+_FURNITURE_BATCH = 4096  # paragraphs matched at once, joined
+
+
 def furniture_of(texts: Sequence[str]) -> dict[int, tuple[str, str]]:
     """Paragraphs whose form says what they are: index -> (kind, label).
 
     Kinds: "promo" (label: the promo's prefix, upper-cased), "sign-off", "caption".
     """
-    joined = "\x00" + "\x00".join(texts) + "\x00"
-    starts = np.cumsum([0] + [len(t) + 1 for t in texts])  # position of each leading NUL
-
-    def index(position: int) -> int:
-        return int(np.searchsorted(starts, position, side="right")) - 1
-
     found: dict[int, tuple[str, str]] = {}
-    for match in _OPENING.finditer(joined):
-        if match.group("promo"):
-            found[index(match.start())] = ("promo", match.group("promo").upper())
-        else:
-            kind = "sign-off" if match.group("sign_off") else "caption"
-            found[index(match.start())] = (kind, kind)
-    for match in _CREDIT.finditer(joined):
-        found.setdefault(index(match.start()), ("caption", "caption"))
+    for offset in range(0, len(texts), _FURNITURE_BATCH):
+        batch = texts[offset : offset + _FURNITURE_BATCH]
+        joined = "\x00" + "\x00".join(batch) + "\x00"
+        starts = list(itertools.accumulate((len(t) + 1 for t in batch), initial=0))
+
+        def index(position: int, starts: list[int] = starts, offset: int = offset) -> int:
+            return offset + bisect.bisect_right(starts, position) - 1
+
+        for match in _OPENING.finditer(joined):
+            if match.group("promo"):
+                found[index(match.start())] = ("promo", match.group("promo").upper())
+            else:
+                kind = "sign-off" if match.group("sign_off") else "caption"
+                found[index(match.start())] = (kind, kind)
+        for match in _CREDIT.finditer(joined):
+            found.setdefault(index(match.start()), ("caption", "caption"))
     return found
 
 
-def recurring(clusters: Sequence[Cluster], min_articles: int) -> set[str]:
-    """Ids of clusters spread over `min_articles`+ articles that share nothing else."""
-    spread = {c.id: sorted({m.article_index for m in c.members}) for c in clusters}
-    counted = {cid for cid, articles in spread.items() if len(articles) <= _COUNTED}
-    shared: Counter[tuple[int, int]] = Counter()
-    for cid in counted:
-        shared.update(itertools.combinations(spread[cid], 2))
+def recurring(
+    owner: np.ndarray, article: np.ndarray, seeds: Sequence[str], min_articles: int
+) -> set[int]:
+    """Clusters spread over `min_articles`+ articles that share nothing else.
+
+    `owner` and `article` give, for every clustered paragraph, its cluster (an index
+    into `seeds`, the cluster ids) and its article. Returns cluster indices.
+    """
+    width = int(article.max()) + 1 if len(article) else 1
+    distinct, _ = unique_counts(owner * width + article)  # one row per (cluster, article)
+    cluster, spread = distinct // width, distinct % width
+    sizes = np.bincount(cluster, minlength=len(seeds))
+    ends = np.cumsum(sizes)
+    counted = np.flatnonzero((sizes >= 2) & (sizes <= _COUNTED))
+    spans = np.stack([ends[counted] - sizes[counted], ends[counted]], axis=1)
+    pairs = pairs_within_runs(spread, spans)
+    pair_owner = np.repeat(counted, sizes[counted] * (sizes[counted] - 1) // 2)
+    codes = pairs[:, 0] * width + pairs[:, 1]
+    links, counts = unique_counts(codes)
+    shared = counts[np.searchsorted(links, codes)]  # clusters linking each article pair
+    lone = np.bincount(pair_owner, weights=shared == 1, minlength=len(seeds))
     found = set()
-    for cluster in clusters:
-        articles = spread[cluster.id]
-        if len(articles) < min_articles:
+    for i in np.flatnonzero(sizes >= min_articles).tolist():
+        if sizes[i] <= _COUNTED:
+            if lone[i] >= LONE_SHARE * sizes[i] * (sizes[i] - 1) // 2:
+                found.add(i)
             continue
-        pairs = list(itertools.combinations(articles, 2))
-        if len(pairs) > _PAIR_SAMPLE:
-            pairs = random.Random(cluster.id).sample(pairs, _PAIR_SAMPLE)
-        own = 1 if cluster.id in counted else 0
-        lone = sum(1 for pair in pairs if shared[pair] - own == 0)
-        if lone >= LONE_SHARE * len(pairs):
-            found.add(cluster.id)
+        # Too many articles to count every pair: sample pairs, look for other links.
+        articles = spread[ends[i] - sizes[i] : ends[i]].tolist()
+        sample = random.Random(seeds[i]).sample(
+            list(itertools.combinations(articles, 2)), _PAIR_SAMPLE
+        )
+        linked = np.isin(np.array([a * width + b for a, b in sample]), links).sum()
+        if len(sample) - linked >= LONE_SHARE * len(sample):
+            found.add(i)
     return found
 
 

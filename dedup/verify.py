@@ -11,6 +11,7 @@ from .config import Params
 from .hashing import Hashed
 from .lsh import candidate_pairs
 from .shingle import shingle_set
+from .workers import Workers
 
 
 def jaccard(a: AbstractSet[Hashable], b: AbstractSet[Hashable]) -> float:
@@ -26,30 +27,52 @@ def jaccard_text(a: str, b: str, params: Params) -> float:
     return jaccard(shingle_set(a, params.shingle_size), shingle_set(b, params.shingle_size))
 
 
+_CHUNKS_PER_WORKER = 4
+_PARALLEL_FROM = 20000  # candidate pairs: fewer are verified here, not in the pool
+
+
+def verify_chunk(
+    pairs: np.ndarray, offsets: np.ndarray, hashes: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Jaccard of each pair (indices into the CSR offsets/hashes), and whether
+    the shorter set sits whole in the longer. Pairs sorted by first index build each
+    first set once; no other set is kept."""
+    bounds = offsets.tolist()
+    values = np.empty(len(pairs))
+    near = np.zeros(len(pairs), dtype=bool)
+    current, a = -1, frozenset[int]()
+    for k, (i, j) in enumerate(pairs.tolist()):
+        if i != current:
+            current, a = i, frozenset(hashes[bounds[i] : bounds[i + 1]].tolist())
+        b = frozenset(hashes[bounds[j] : bounds[j + 1]].tolist())
+        common = len(a & b)
+        values[k] = common / (len(a) + len(b) - common)
+        near[k] = values[k] < threshold and common == min(len(a), len(b))
+    return values, near
+
+
 def verified_edges(
-    hashed: Hashed, heads: np.ndarray, params: Params
+    hashed: Hashed, heads: np.ndarray, params: Params, workers: Workers
 ) -> tuple[dict[tuple[int, int], float], list[tuple[int, int]]]:
-    """Candidate node pairs from LSH banding, verified exactly.
+    """Candidate node pairs from LSH banding, verified exactly (in the pool when many).
 
     Returns the pairs whose Jaccard passes the threshold (with it), and the near
     misses: pairs below it where every shingle of one is in the other (trimmed or
-    merged copies), for the containment report. Pairs come sorted by their first
-    node, whose shingle set is built once per run; no other set is kept, so memory
-    stays flat on big corpora.
+    merged copies), for the containment report.
     """
     pairs = candidate_pairs(hashed.keys[:, heads])
-    head_of = heads.tolist()
-    edges = {}
+    parts = _CHUNKS_PER_WORKER * workers.count if len(pairs) >= _PARALLEL_FROM else 1
+    chunks = []
+    for chunk in np.array_split(pairs, max(parts, 1)):
+        nodes, local = np.unique(chunk, return_inverse=True)
+        offsets, hashes = hashed.gather(heads[nodes])
+        chunks.append((local.reshape(-1, 2), offsets, hashes, params.threshold))
+    edges: dict[tuple[int, int], float] = {}
     near: list[tuple[int, int]] = []
-    current, a = -1, frozenset[int]()
-    for i, j in pairs.tolist():
-        if i != current:
-            current, a = i, hashed.shingle_set(head_of[i])
-        b = hashed.shingle_set(head_of[j])
-        common = len(a & b)
-        value = common / (len(a) + len(b) - common)
-        if value >= params.threshold:
-            edges[(i, j)] = value
-        elif common == min(len(a), len(b)):
-            near.append((i, j))
+    for chunk, (values, is_near) in zip(
+        np.array_split(pairs, max(parts, 1)), workers.map(verify_chunk, chunks), strict=True
+    ):
+        passed = values >= params.threshold
+        edges.update(zip(map(tuple, chunk[passed].tolist()), values[passed].tolist(), strict=True))
+        near.extend(map(tuple, chunk[is_near].tolist()))
     return edges, near

@@ -1,0 +1,75 @@
+"""The worker processes a scan shares between its stages, started only when they pay.
+
+Hashing, verification and change classification hand chunks of work to one pool of
+forked processes; the pool starts the first time a stage has more than one chunk,
+so a small scan never pays for it, and it is forked early (while the parent's heap
+is still small) and reused.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from types import TracebackType
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def default_workers() -> int:
+    """Every core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Workers:
+    """Runs tasks in up to `count` processes, or in this one when `count` < 2."""
+
+    def __init__(self, count: int | None = None) -> None:
+        self.count = count or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def parallel(self) -> bool:
+        """Whether there is more than one process to spread work over."""
+        return self.count > 1
+
+    def submit(self, task: Callable[..., T], *args: Any) -> Future[T]:
+        """Run `task(*args)` in the pool (starting it if needed), or here if not parallel."""
+        if not self.parallel:
+            future: Future[T] = Future()
+            future.set_result(task(*args))
+            return future
+        if self._pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = ProcessPoolExecutor(self.count, mp_context=context)
+        return self._pool.submit(task, *args)
+
+    def map(self, task: Callable[..., T], chunks: Sequence[tuple[Any, ...]]) -> list[T]:
+        """`task(*chunk)` for every chunk, in order; in the pool only if there are several."""
+        if len(chunks) < 2 or not self.parallel:
+            return [task(*chunk) for chunk in chunks]
+        futures = [self.submit(task, *chunk) for chunk in chunks]
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        """Stop the pool, if it was started."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
