@@ -21,13 +21,15 @@ FORMATS = ("nitf", "newsml", "html")
 
 Span = tuple[int, int]
 
+# Unterminated comments, CDATA and PIs run to the end, and tags stop at the next "<", so
+# that malformed HTML is still lexed in linear time (well-formed XML never needs either).
 _TOKEN = re.compile(
-    r"""<!--.*?-->
-    |<!\[CDATA\[.*?\]\]>
-    |<\?.*?\?>
-    |<!(?P<decl>(?:[^\[>"']|"[^"]*"|'[^']*')*(?:\[(?:[^\]"']|"[^"]*"|'[^']*')*\]\s*)?)>
-    |</(?P<end>[^\s>]+)\s*>
-    |<(?P<start>[A-Za-z_:][^\s/>]*)(?:[^>"']|"[^"]*"|'[^']*')*?(?P<empty>/)?>""",
+    r"""<!--.*?(?:-->|\Z)
+    |<!\[CDATA\[.*?(?:\]\]>|\Z)
+    |<\?.*?(?:\?>|\Z)
+    |<!(?P<decl>(?:[^\[>"'<]|"[^"<]*"|'[^'<]*')*(?:\[(?:[^\]"']|"[^"]*"|'[^']*')*\]\s*)?)>
+    |</(?P<end>[^\s<>]+)\s*>
+    |<(?P<start>[A-Za-z_:][^\s/<>]*)(?:[^<>"']|"[^<"]*"|'[^<']*')*?(?P<empty>/)?>""",
     re.S | re.X,
 )
 _BOMS = (
@@ -160,7 +162,8 @@ def html_paragraph_spans(text: str) -> list[Span]:
 
 def _paragraph_end(tokens: list[tuple[bool, str, int, int]], index: int, default: int) -> int:
     inside: list[str] = []
-    for is_start, name, start, end in tokens[index:]:
+    for position in range(index, len(tokens)):
+        is_start, name, start, end = tokens[position]
         if is_start:
             if name in _CLOSES_P:
                 return start
