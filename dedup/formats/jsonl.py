@@ -97,7 +97,10 @@ def parse_line(
     if "paragraphs" not in record and "text" not in record and ninjs.is_ninjs(record):
         valid = isinstance(article_id, str | int) and not isinstance(article_id, bool)
         fallback = str(article_id) if valid else f"{path}#{number}"
-        article = ninjs.article(record, path, fallback, "jsonl", number)
+        try:
+            article = ninjs.article(record, path, fallback, "jsonl", number)
+        except InputError as err:
+            raise InputError(path, err.reason, number) from None
         if article is None:
             raise InputError(path, "ninjs record without a body with paragraphs", number)
         body = _Body(index, record, "ninjs", None, article.body)
