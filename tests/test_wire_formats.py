@@ -476,3 +476,10 @@ def test_a_ninjs_record_without_paragraphs_is_an_error_with_its_line(tmp_path: P
     assert [a.story.version for a in source.articles if a.story] == ["1", "2"]
     [error] = diagnostics.errors
     assert (error.line, error.reason) == (2, "ninjs record without a body with paragraphs")
+
+
+def test_a_ninjs_file_with_a_key_given_twice_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "twice.json"
+    path.write_text('{"uri": "a", "uri": "b", "body_text": "One paragraph.\\n\\nAnother."}')
+    sources, diagnostics = read(path)
+    assert sources == [] and "same key twice" in str(diagnostics.errors[0])

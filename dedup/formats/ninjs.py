@@ -226,7 +226,10 @@ def read(data: bytes, path: str, name: str, article_id: str, diagnostics: Diagno
     if len(articles) < len(items):
         diagnostics.warn(path, f"{len(items) - len(articles)} item(s) without a body skipped")
     tokens = [m.span() for m in _STRING.finditer(decoded.text) if not m[1]]
-    strings = dict(zip(_string_values(document), tokens, strict=True))
+    paths = list(_string_values(document))
+    if len(paths) != len(tokens):  # a key given twice: its first value is not in `document`
+        raise InputError(path, "an object has the same key twice; not read")
+    strings = dict(zip(paths, tokens, strict=True))
     state = _State(decoded, isinstance(document, list), strings)
     return Source(path, name, "ninjs", tuple(articles), state)
 
