@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from lxml import etree
+
 from ..errors import Diagnostics, InputError
 from ..gcpause import paused
 from ..model import Article, Source
-from . import jsonl, text
+from . import html, jsonl, markup, newsml, ninjs, nitf, text, xml
 
-SUFFIXES = {".txt": "text", ".md": "text", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+SUFFIXES = {
+    ".txt": "text",
+    ".md": "text",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "ninjs",
+    ".xml": "xml",
+    ".nitf": "xml",
+    ".html": "html",
+    ".htm": "html",
+}
 """File name endings read when walking a folder ('.gz' after a JSON Lines suffix too)."""
 
 STDIN = "-"
@@ -33,7 +46,27 @@ def format_of(name: str) -> tuple[str | None, bool]:
 
 
 def _sniff(head: bytes) -> str:
-    return "jsonl" if head.lstrip()[:1] == b"{" else "text"
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if start[:1] == b"<":
+        return "html" if re.search(rb"<(!doctype\s+)?html[\s>]", start.lower()) else "xml"
+    if start[:1] in (b"{", b"["):  # one JSON document over several lines is ninjs
+        return "ninjs" if start[1:].split(b"\n", 1)[0].strip() in (b"", b"{") else "jsonl"
+    return "text"
+
+
+def _read_xml(
+    data: bytes, path: str, name: str, article_id: str, diagnostics: Diagnostics
+) -> Source:
+    document = xml.parse(data, path)
+    if xml.local(document.root) == "nitf":
+        return nitf.read(document, path, name, article_id)
+    if etree.QName(document.root).namespace == newsml.NAMESPACE:
+        return newsml.read(document, path, name, article_id, diagnostics)
+    root = xml.local(document.root)
+    raise InputError(path, f"XML that is neither NITF nor NewsML-G2 (root element <{root}>)")
+
+
+_READERS = {"ninjs": ninjs.read, "xml": _read_xml, "html": html.read, "text": text.read}
 
 
 def _read_file(
@@ -83,7 +116,7 @@ def _read_handle(
     data = handle.read()
     if not data.strip():
         raise InputError(path, "empty file")
-    source = text.read(data, path, name, article_id, diagnostics)
+    source = _READERS[kind](data, path, name, article_id, diagnostics)
     yield from source.articles
     return source
 
@@ -162,4 +195,8 @@ def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
     """The source file's bytes with the removed paragraphs of its articles taken out."""
     if source.format == "jsonl":
         return jsonl.render(source, removed)
+    if source.format == "ninjs":
+        return ninjs.render(source, removed)
+    if source.format in markup.FORMATS:
+        return markup.render(source, removed)
     return text.render(source, removed)

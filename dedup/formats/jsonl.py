@@ -1,12 +1,15 @@
 """JSON Lines, gzip-compressed or not: one article per line, other fields kept.
 
 A record needs an "id" (string or number) and either "paragraphs" (a list of strings)
-or "text" (a string, split into paragraphs like a text file). A bad line is reported
-with its line number and passed through unchanged when the file is written back.
+or "text" (a string, split into paragraphs like a text file); a ninjs record (a body_*
+string or a bodies array instead) is read like ninjs and keeps its markup when cleaned.
+A bad line is reported with its line number and passed through unchanged when the file
+is written back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import zlib
 from collections.abc import Generator, Iterator, Mapping
@@ -18,6 +21,7 @@ import orjson
 from ..errors import Diagnostics, InputError
 from ..model import Article, Source
 from ..segment import paragraph_spans, remove_spans
+from . import ninjs
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +30,9 @@ class _Body:
 
     index: int  # line index in the file
     record: dict[str, Any]
-    key: str  # "paragraphs" or "text"
+    key: str  # "paragraphs", "text" or "ninjs"
     spans: tuple[tuple[int, int], ...] | None  # paragraph spans when key == "text"
+    ninjs: ninjs.Body | None = None  # when key == "ninjs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,17 @@ def parse_line(
     if not isinstance(record, dict):
         raise InputError(path, f"expected a JSON object, got {_kind(record)}", number)
     article_id = record.get("id")
+    if "paragraphs" not in record and "text" not in record and ninjs.is_ninjs(record):
+        valid = isinstance(article_id, str | int) and not isinstance(article_id, bool)
+        fallback = str(article_id) if valid else f"{path}#{number}"
+        try:
+            article = ninjs.article(record, path, fallback, "jsonl", number)
+        except InputError as err:
+            raise InputError(path, err.reason, number) from None
+        if article is None:
+            raise InputError(path, "ninjs record without a body with paragraphs", number)
+        body = _Body(index, record, "ninjs", None, article.body)
+        return dataclasses.replace(article, body=body)
     if isinstance(article_id, bool) or not isinstance(article_id, str | int):
         raise InputError(path, 'needs an "id" (string or number)', number)
     if "paragraphs" in record:
@@ -147,6 +163,8 @@ def read(
 def cleaned_record(article: Article, removed: set[int]) -> dict[str, Any]:
     """The article's record with the removed paragraphs taken out, other fields kept."""
     body: _Body = article.body
+    if body.ninjs is not None:
+        return ninjs.cleaned(body.ninjs, removed)
     record = dict(body.record)
     if body.key == "paragraphs":
         record["paragraphs"] = [p for i, p in enumerate(article.paragraphs) if i not in removed]
