@@ -1,14 +1,18 @@
-"""The HTML report: escaping, completeness, badges and diffs."""
+"""The HTML report: escaping, completeness, badges, diffs, and the page as a browser shows it."""
 
 from __future__ import annotations
 
 import html
+import os
 import random
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED
+from conftest import SEED, Invoke
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -172,3 +176,62 @@ def test_diff_reads_as_both_texts_and_marks_the_span(
     assert plain(fragment, "ins") == old
     marked = re.findall(r"<mark>(.*?)</mark>", fragment, re.S)
     assert [plain(m, "del") for m in marked] == ([new[start:end]] if start < end else [])
+
+
+def test_cli_writes_the_page(dedup: Invoke, seed: Path) -> None:
+    out = dedup("scan", "--format", "html", seed)
+    assert out.status == 1
+    assert out.stdout.startswith("<!DOCTYPE html>")
+    assert "ceasefire<ins>.</ins>&quot;" in out.stdout
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        reason = "chromium is not installed (apt-get install -y chromium); the page was not loaded"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
+
+
+def test_the_page_in_a_browser(dedup: Invoke, seed: Path, tmp_path: Path) -> None:
+    browser = chromium()
+    corpus = tmp_path / "copy"
+    corpus.mkdir()
+    shutil.copy(seed, corpus / seed.name)
+    (corpus / "desk-edits.txt").write_text("\n".join(desk_edits()) + "\n")
+    out = dedup("scan", "--format", "html", corpus)
+    assert out.status == 1
+    page = tmp_path / "report.html"
+    page.write_text(out.stdout)
+    flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+    flags += "--disable-background-networking --disable-component-update --disable-sync"
+    done = subprocess.run(
+        [
+            browser,
+            *flags.split(),
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    dom = done.stdout
+    assert "</html>" in dom, done.stderr[-2000:]
+
+    clusters = sections(dom, "cluster")
+    [kirby] = [body for body in clusters.values() if "John Kirby" in body]
+    assert "wire-milley-kirby.txt</span>" in kirby and 'ceasefire<ins>.</ins>"' in kirby
+    assert 'data-change="punctuation"' in kirby
+    assert any('data-change="number"' in body and "flag" in body for body in clusters.values())
+
+    pairs = sections(dom, "pair")
+    assert any('data-change="merged"' in body and "<mark>" in body for body in pairs.values())
+
+    standing = dom.split('<section id="standing">')[1].split("</section>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", standing, re.S)
+    assert any("<td>promo</td>" in r and "ALSO READ: Putin" in r for r in rows)
+    assert any("<td>caption</td>" in r and "(MANDEL NGAN / AFP)" in r for r in rows)
