@@ -20,13 +20,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from . import __version__, detect, formats
+from . import __version__, detect, formats, html_report
 from .atomic import write_atomic
 from .clean import Keep, clean
 from .config import Params, load_params
 from .errors import DedupError, Diagnostics, InputError
 from .model import Article, Cleaned, ScanResult, Source
-from .output import clean_record, cluster_record, jsonl, scan_document_bytes
+from .output import clean_record, cluster_record, jsonl, scan_document, scan_document_bytes
 from .report import render_scan, summary
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
@@ -197,9 +197,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["terminal", "json", "jsonl"]),
-    help="terminal (the default on a terminal), json (one document; the default otherwise) "
-    "or jsonl (one cluster per line).",
+    type=click.Choice(["terminal", "json", "jsonl", "html"]),
+    help="terminal (the default on a terminal), json (one document; the default otherwise), "
+    "jsonl (one cluster per line) or html (one self-contained page).",
 )
 @click.option(
     "--color",
@@ -229,6 +229,9 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
     else:
         if fmt == "json":
             _emit(scan_document_bytes(result, run.diagnostics.errors))
+        elif fmt == "html":
+            document = scan_document(result, run.diagnostics.errors)
+            _emit([html_report.render(document).encode()])
         else:
             _emit(jsonl(cluster_record(c) for c in result.clusters))
         if not run.quiet and run.console.is_terminal:

@@ -1,0 +1,237 @@
+"""The HTML report: escaping, completeness, badges, diffs, and the page as a browser shows it."""
+
+from __future__ import annotations
+
+import html
+import os
+import random
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SEED, Invoke
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup import Article, Params, scan, scan_document
+from dedup.edits import paste_copy
+from dedup.html_report import diff_html, render
+
+BUDGET = [
+    "LONDON - The central bank raised its main interest rate by 25 basis points on Thursday, "
+    "the third increase this year, citing persistent inflation in services.",
+    "Governor Anna Berg told reporters that 7 of the 9 members of the rate-setting committee "
+    "had voted for the increase, with two preferring to hold.",
+    "Markets had expected the move after figures last week showed consumer prices rising 6.8 "
+    "percent in the year to March, well above the bank's target of 2 percent.",
+    "The pound rose half a cent against the dollar after the announcement, while yields on "
+    "two-year government bonds climbed to their highest level since October.",
+    "Economists said the bank was likely to pause at its next meeting in June as the effect of "
+    "earlier increases worked through the economy and wages.",
+]
+DISCLAIMER = (
+    "This story has not been edited by our staff and is published from a syndicated news "
+    "agency feed without any changes."
+)
+HOSTILE = 'He wrote <script>alert("x")</script> & said \'no\' to "A&B" <b>twice</b> in the memo.'
+
+
+def desk_edits() -> list[str]:
+    """BUDGET with a copy of one paragraph pasted with a number changed, then a merged one."""
+    number = paste_copy(BUDGET, "number", random.Random(0))
+    assert number is not None
+    merged = paste_copy(number.paragraphs, "merge_next", random.Random(0))
+    assert merged is not None
+    return list(merged.paragraphs)
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    """A scan with number and punctuation changes, merged paragraphs, recurring text, a promo,
+    a caption, a short repeat, and markup characters in texts and article ids."""
+    stories = [
+        Article(f"story-{i}.txt", (f"Story {i} is about topic number {i} {w}.", DISCLAIMER), "", "")
+        for i, w in enumerate(("apples and pears", "ships at sea", "the local weather"))
+    ]
+    articles = [
+        Article("seed.txt", tuple(SEED.read_text().splitlines()), "", ""),
+        Article("desk-edits.txt", tuple(desk_edits()), "", ""),
+        Article(
+            'odd <id> & "quotes".txt',
+            (HOSTILE, "Filler paragraph.", HOSTILE, "Shr NA", "Shr NA"),
+            "",
+            "",
+        ),
+        *stories,
+    ]
+    return scan_document(scan(articles, Params(), workers=1))
+
+
+def sections(page: str, kind: str) -> dict[str, str]:
+    """The inner HTML of each `<section class="{kind} ..." id="...">`, by id."""
+    found = re.findall(rf'<section class="{kind}[^"]*" id="([^"]+)">(.*?)</section>', page, re.S)
+    return dict(found)
+
+
+def test_the_document_has_what_the_tests_need(doc: dict[str, Any]) -> None:
+    changes = {c for cl in doc["clusters"] for m in cl["members"] for c in m["changes"]}
+    assert {"punctuation", "number"} <= changes
+    assert any("merged" in p["changes"] for p in doc["contained"])
+    assert {s["kind"] for s in doc["standing"]} >= {"recurring", "promo", "caption"}
+    assert doc["short_repeats"]
+
+
+def test_text_is_escaped(doc: dict[str, Any]) -> None:
+    page = render(doc)
+    assert "<script" not in page and "<b>twice" not in page
+    assert "He wrote &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; said" in page
+    assert "odd &lt;id&gt; &amp; &quot;quotes&quot;.txt" in page
+
+
+def test_page_needs_nothing_but_itself(doc: dict[str, Any]) -> None:
+    page = render(doc)
+    for outside in ("src=", "<link", "@import", "url(", "http:", "https:"):
+        assert outside not in page
+
+
+def test_every_cluster_pair_and_standing_entry_appears(doc: dict[str, Any]) -> None:
+    page = render(doc)
+    clusters = sections(page, "cluster")
+    assert list(clusters) == [f"cluster-{c['id']}" for c in doc["clusters"]]
+    for c in doc["clusters"]:
+        body = clusters[f"cluster-{c['id']}"]
+        for m in c["members"]:
+            assert (
+                f'{html.escape(m["article"])}</span> <span class="para">¶{m["paragraph"]}<' in body
+            )
+    pairs = sections(page, "pair")
+    assert len(pairs) == len(doc["contained"])
+    for p, body in zip(doc["contained"], pairs.values(), strict=True):
+        assert f"containment {p['containment']:.2f} · similarity {p['similarity']:.2f}" in body
+    standing = page.split('<section id="standing">')[1].split("</section>")[0]
+    assert standing.count("<tr>") == len(doc["standing"]) + 1  # the head
+    for s in doc["standing"]:
+        assert f"<td>{s['kind']}</td><td class=n>{s['articles']}</td>" in standing
+        assert (
+            html.escape(s["label"] if s["kind"] == "promo" else s["members"][0]["text"]) in standing
+        )
+    for r in doc["short_repeats"]:
+        assert html.escape(r["text"]) in page
+
+
+def test_badges_carry_the_change_classes(doc: dict[str, Any]) -> None:
+    clusters = sections(render(doc), "cluster")
+    for c in doc["clusters"]:
+        body = clusters[f"cluster-{c['id']}"]
+        shown = set(re.findall(r'data-change="(\w+)"', body))
+        assert shown == {x for m in c["members"] for x in m["changes"]} - {"identical"}
+        assert ('class="flag"' in body) == c["substantive"]
+    page = render(doc)
+    assert '<span class="badge substantive" data-change="number">' in page
+    assert '<span class="badge edge" data-change="merged">' in page
+    assert '<span class="badge cosmetic" data-change="punctuation">' in page
+
+
+def test_identical_copies_say_same_text(doc: dict[str, Any]) -> None:
+    [hostile] = [c for c in doc["clusters"] if c["members"][0]["text"] == HOSTILE]
+    body = sections(render(doc), "cluster")[f"cluster-{hostile['id']}"]
+    assert body.count("same text") == 1 and body.count("alert") == 1
+
+
+def test_long_sections_are_capped_with_a_note(doc: dict[str, Any]) -> None:
+    page = render(doc, max_members=1, max_items=1)
+    assert len(sections(page, "cluster")) == 1 and len(sections(page, "pair")) == 1
+    assert f"… and {len(doc['clusters']) - 1} more cluster" in page
+    assert "… and 1 more paragraph (--format json lists all)" in page
+
+
+def test_reuters_page_shows_every_cluster_and_stays_small(reuters: list[dict[str, Any]]) -> None:
+    articles = [Article(r["id"], tuple(r["paragraphs"]), "r", "jsonl") for r in reuters]
+    document = scan_document(scan(articles, Params()))
+    page = render(document)
+    assert len(sections(page, "cluster")) == len(document["clusters"]) > 3000
+    assert len(page.encode()) < 6_000_000
+
+
+def plain(fragment: str, drop: str) -> str:
+    """The text of a diff fragment without the `drop` pieces ("del" or "ins")."""
+    return html.unescape(
+        re.sub(r"<[^>]+>", "", re.sub(rf"<{drop}>.*?</{drop}>", "", fragment, flags=re.S))
+    )
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("ab  c1.,<&\"'\n")), max_size=30)
+
+
+@given(old=TEXT, new=TEXT, cut=st.tuples(st.integers(0, 30), st.integers(0, 30)))
+def test_diff_reads_as_both_texts_and_marks_the_span(
+    old: str, new: str, cut: tuple[int, int]
+) -> None:
+    start, end = sorted(min(c, len(new)) for c in cut)
+    fragment = diff_html(old, new, (start, end))
+    assert plain(fragment, "del") == new
+    assert plain(fragment, "ins") == old
+    marked = re.findall(r"<mark>(.*?)</mark>", fragment, re.S)
+    assert [plain(m, "del") for m in marked] == ([new[start:end]] if start < end else [])
+
+
+def test_cli_writes_the_page(dedup: Invoke, seed: Path) -> None:
+    out = dedup("scan", "--format", "html", seed)
+    assert out.status == 1
+    assert out.stdout.startswith("<!DOCTYPE html>")
+    assert "ceasefire<ins>.</ins>&quot;" in out.stdout
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        reason = "chromium is not installed (apt-get install -y chromium); the page was not loaded"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
+
+
+def test_the_page_in_a_browser(dedup: Invoke, seed: Path, tmp_path: Path) -> None:
+    browser = chromium()
+    corpus = tmp_path / "copy"
+    corpus.mkdir()
+    shutil.copy(seed, corpus / seed.name)
+    (corpus / "desk-edits.txt").write_text("\n".join(desk_edits()) + "\n")
+    out = dedup("scan", "--format", "html", corpus)
+    assert out.status == 1
+    page = tmp_path / "report.html"
+    page.write_text(out.stdout)
+    flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+    flags += "--disable-background-networking --disable-component-update --disable-sync"
+    done = subprocess.run(
+        [
+            browser,
+            *flags.split(),
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    dom = done.stdout
+    assert "</html>" in dom, done.stderr[-2000:]
+
+    clusters = sections(dom, "cluster")
+    [kirby] = [body for body in clusters.values() if "John Kirby" in body]
+    assert "wire-milley-kirby.txt</span>" in kirby and 'ceasefire<ins>.</ins>"' in kirby
+    assert 'data-change="punctuation"' in kirby
+    assert any('data-change="number"' in body and "flag" in body for body in clusters.values())
+
+    pairs = sections(dom, "pair")
+    assert any('data-change="merged"' in body and "<mark>" in body for body in pairs.values())
+
+    standing = dom.split('<section id="standing">')[1].split("</section>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", standing, re.S)
+    assert any("<td>promo</td>" in r and "ALSO READ: Putin" in r for r in rows)
+    assert any("<td>caption</td>" in r and "(MANDEL NGAN / AFP)" in r for r in rows)
