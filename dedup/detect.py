@@ -144,6 +144,7 @@ def _scan(
         if progress:
             progress("verifying", 0, 1)
         edges, near = verified_edges(hashed, heads, params, pool)
+        hashed.release_keys()
         if progress:
             progress("verifying", 1, 1)
         clustered = _clusters(layout, nodes, edges, hashed.digests, pool)

@@ -84,13 +84,15 @@ class Hashed:
             batch = batches.pop(0)
             self.hashes[at : at + len(batch.hashes)] = batch.hashes
             at += len(batch.hashes)
-        self._offsets = self.offsets.tolist()
+
+    def release_keys(self) -> None:
+        """Drop the LSH band keys once the candidates are found (a tenth of a scan's memory)."""
+        self.keys = self.keys[:, :0]
 
     def shingle_set(self, paragraph: int) -> frozenset[int]:
         """The set of shingle hashes of one paragraph."""
-        return frozenset(
-            self.hashes[self._offsets[paragraph] : self._offsets[paragraph + 1]].tolist()
-        )
+        start, end = self.offsets[paragraph : paragraph + 2].tolist()
+        return frozenset(self.hashes[start:end].tolist())
 
     def gather(self, paragraphs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(offsets, hashes) of just these paragraphs, in their order: for a worker."""

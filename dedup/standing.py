@@ -87,9 +87,14 @@ def recurring(
     ends = np.cumsum(sizes)
     counted = np.flatnonzero((sizes >= 2) & (sizes <= _COUNTED))
     spans = np.stack([ends[counted] - sizes[counted], ends[counted]], axis=1)
-    pairs = pairs_within_runs(spread, spans)
+    codes = np.concatenate(  # article pairs of each counted cluster, a slice at a time
+        [np.empty(0, np.int64)]
+        + [
+            (lambda p: p[:, 0] * width + p[:, 1])(pairs_within_runs(spread, part))
+            for part in np.array_split(spans, max(1, len(spans) // 20000))
+        ]
+    )
     pair_owner = np.repeat(counted, sizes[counted] * (sizes[counted] - 1) // 2)
-    codes = pairs[:, 0] * width + pairs[:, 1]
     links, counts = unique_counts(codes)
     shared = counts[np.searchsorted(links, codes)]  # clusters linking each article pair
     lone = np.bincount(pair_owner, weights=shared == 1, minlength=len(seeds))

@@ -73,9 +73,18 @@ def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def parse_line(
-    raw: bytes, path: str, number: int, diagnostics: Diagnostics, index: int = 0
+    raw: bytes,
+    path: str,
+    number: int,
+    diagnostics: Diagnostics,
+    index: int = 0,
+    keep_body: bool = True,
 ) -> Article | None:
-    """One line to an Article; None for a blank line; InputError for a bad one."""
+    """One line to an Article; None for a blank line; InputError for a bad one.
+
+    Without `keep_body` the record is not kept with the article (it cannot be written
+    back then, and a big archive takes less memory).
+    """
     if not raw.strip():
         return None
     try:
@@ -85,9 +94,8 @@ def parse_line(
             raw.decode("utf-8")
         except UnicodeDecodeError:
             diagnostics.warn(path, "not valid UTF-8; decoded as cp1252", number)
-            return parse_line(
-                raw.decode("cp1252", errors="replace").encode(), path, number, diagnostics, index
-            )
+            text = raw.decode("cp1252", errors="replace").encode()
+            return parse_line(text, path, number, diagnostics, index, keep_body)
         raise InputError(
             path, f"malformed JSON ({err.msg} at column {err.colno})", number
         ) from None
@@ -103,7 +111,7 @@ def parse_line(
             raise InputError(path, err.reason, number) from None
         if article is None:
             raise InputError(path, "ninjs record without a body with paragraphs", number)
-        body = _Body(index, record, "ninjs", None, article.body)
+        body = _Body(index, record, "ninjs", None, article.body) if keep_body else None
         return dataclasses.replace(article, body=body)
     if isinstance(article_id, bool) or not isinstance(article_id, str | int):
         raise InputError(path, 'needs an "id" (string or number)', number)
@@ -111,12 +119,12 @@ def parse_line(
         paragraphs = record["paragraphs"]
         if not isinstance(paragraphs, list) or not all(isinstance(p, str) for p in paragraphs):
             raise InputError(path, '"paragraphs" must be a list of strings', number)
-        body = _Body(index, record, "paragraphs", None)
+        body = _Body(index, record, "paragraphs", None) if keep_body else None
         return Article(str(article_id), tuple(paragraphs), path, "jsonl", number, body)
     if isinstance(record.get("text"), str):
         spans = tuple(paragraph_spans(record["text"]))
         texts = tuple(record["text"][start:end] for start, end in spans)
-        body = _Body(index, record, "text", spans)
+        body = _Body(index, record, "text", spans) if keep_body else None
         return Article(str(article_id), texts, path, "jsonl", number, body)
     raise InputError(path, 'needs "paragraphs" (list of strings) or "text" (string)', number)
 
@@ -146,7 +154,7 @@ def read(
             if kept is not None:
                 kept.append(raw)
             try:
-                article = parse_line(raw, path, index + 1, diagnostics, index)
+                article = parse_line(raw, path, index + 1, diagnostics, index, keep_raw)
             except InputError as err:
                 diagnostics.error(err)
                 continue
