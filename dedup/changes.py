@@ -53,8 +53,11 @@ def fold_glyphs(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _parts(text: str) -> tuple[list[str], list[str], list[str]]:
-    """(words, match keys, gaps): gaps[i] is the text before words[i], gaps[-1] the tail."""
+def word_parts(text: str) -> tuple[list[str], list[str], list[str]]:
+    """(words, match keys, gaps): gaps[i] is the text before words[i], gaps[-1] the tail.
+
+    Cached: the first member of a cluster is compared with every other.
+    """
     pieces = _SPLIT.split(text)
     words, gaps = pieces[1::2], pieces[0::2]
     if not words:
@@ -156,7 +159,7 @@ def classify(first: str, other: str) -> tuple[str, ...]:
     """
     if first == other:
         return ("identical",)
-    first_words = len(_parts(first)[0])
+    first_words = len(word_parts(first)[0])
     found = _edges(first, other, first_words)
     if found is None and abs(len(first.split()) - len(other.split())) > _SMALL_EDIT:
         found = changes_between(first, other, first_words=first_words)  # align it all
@@ -203,8 +206,8 @@ def changes_between(
     `at_start`/`at_end` say whether the texts begin/end where the paragraphs do (words
     added or cut there are edge changes); `first_words` is the first paragraph's length.
     """
-    raw_a, key_a, gaps_a = _parts(a)
-    raw_b, key_b, gaps_b = _parts(b)
+    raw_a, key_a, gaps_a = word_parts(a)
+    raw_b, key_b, gaps_b = word_parts(b)
     length = len(key_a) if first_words is None else first_words
     found: set[str] = set()
     for tag, i1, i2, j1, j2 in word_opcodes(key_a, key_b):

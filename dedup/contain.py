@@ -12,18 +12,16 @@ formulaic filings share 70-90 % of their 3-grams and differ in names and figures
 
 from __future__ import annotations
 
-import re
+import itertools
 
 import numpy as np
 
-from .changes import match_keys, word_opcodes
+from .changes import word_opcodes, word_parts
 from .lsh import pairs_within_runs, runs, unique_counts
 from .shingle import shingle_set
 
 SIZE = 3  # words per containment shingle
 MAX_SHARED_BY = 32  # a 3-gram in more paragraphs of one article is not evidence
-
-_WORD = re.compile(r"\w+")
 
 
 def _bits(n: int) -> int:
@@ -77,10 +75,15 @@ def containment(a: str, b: str) -> float:
 
 def span(outer: str, inner: str) -> tuple[int, int]:
     """The characters of `outer` from the first to the last word that `inner` matches."""
-    matches = list(_WORD.finditer(outer))
-    outer_keys = match_keys([m.group() for m in matches])
-    inner_keys = match_keys(_WORD.findall(inner))
+    outer_words, outer_keys, gaps = word_parts(outer)
+    inner_keys = word_parts(inner)[1]
     equal = [op for op in word_opcodes(inner_keys, outer_keys) if op[0] == "equal"]
     if not equal:
         return (0, 0)
-    return matches[equal[0][3]].start(), matches[equal[-1][4] - 1].end()
+    starts = list(
+        itertools.accumulate(
+            (len(g) + len(w) for g, w in zip(gaps, outer_words, strict=False)), initial=0
+        )
+    )
+    first, last = equal[0][3], equal[-1][4] - 1
+    return starts[first] + len(gaps[first]), starts[last + 1]

@@ -15,6 +15,10 @@ class ConfigError(DedupError):
     """A parameter or configuration file is invalid."""
 
 
+class IndexRefused(DedupError):
+    """An index cannot be opened or used: built with other parameters, busy, unreachable."""
+
+
 class InputError(DedupError):
     """One input (a file, or a line of it) cannot be read; the run goes on without it."""
 

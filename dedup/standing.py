@@ -109,7 +109,9 @@ def recurring(
         sample = random.Random(seeds[i]).sample(
             list(itertools.combinations(articles, 2)), _PAIR_SAMPLE
         )
-        linked = np.isin(np.array([a * width + b for a, b in sample]), links).sum()
+        wanted = np.array([a * width + b for a, b in sample], dtype=np.int64)
+        at = np.minimum(np.searchsorted(links, wanted), max(len(links) - 1, 0))
+        linked = int((links[at] == wanted).sum()) if len(links) else 0
         if len(sample) - linked >= LONE_SHARE * len(sample):
             found.add(i)
     return found

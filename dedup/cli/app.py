@@ -1,0 +1,79 @@
+"""The `dedup` command: parse flags, call the library, print, map outcomes to exit codes.
+
+Exit status: 0 nothing found, 1 duplicates found, 2 an error (after everything else
+was processed), 130 interrupted, 141 stdout closed early (for example by `| head`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+import click
+
+from .. import __version__
+from ..errors import DedupError
+from .common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE, PipeClosed, stderr
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dedup")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Find near-duplicate paragraphs in news copy, and clean them out.
+
+    Exit status: 0 no duplicates, 1 duplicates found, 2 an error occurred (the rest
+    of the run completes first), 130 interrupted, 141 output pipe closed.
+    """
+    ctx.obj = {"debug": debug}
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so nothing complains at exit."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (tests)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Console-script entry point: run the CLI and exit with the documented status."""
+    sys.exit(run(argv))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with `argv` and return the exit status (never raises for user errors)."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        status = cli.main(args=argv, prog_name="dedup", standalone_mode=False)
+    except click.exceptions.Abort:
+        stderr().print("dedup: interrupted")
+        status = EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        stderr().print("dedup: interrupted; nothing was written for the run in progress")
+        status = EXIT_INTERRUPTED
+    except click.ClickException as err:
+        err.show()
+        status = EXIT_ERROR
+    except DedupError as err:
+        stderr().print(f"dedup: error: {err}", soft_wrap=True, highlight=False, markup=False)
+        status = err.exit_code
+    except (PipeClosed, BrokenPipeError):
+        _quiet_stdout()
+        status = EXIT_PIPE
+    except Exception as err:  # a bug: one line unless asked for more
+        if debug:
+            raise
+        stderr().print(
+            f"dedup: internal error: {type(err).__name__}: {err} (run with --debug for details)",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
+        status = EXIT_ERROR
+    return status if isinstance(status, int) else EXIT_OK

@@ -1,0 +1,172 @@
+"""`dedup clean`: the articles without their repeats, in their own format."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from .. import formats
+from ..atomic import write_atomic
+from ..clean import Keep, clean
+from ..model import Article, Cleaned, Source
+from ..output import clean_record, jsonl
+from .app import cli
+from .common import UsageError, emit, engine_options, input_paths, make_run
+
+
+@cli.command(name="clean")
+@click.argument("paths", nargs=-1, type=click.Path(readable=False, allow_dash=True))
+@click.option(
+    "--keep",
+    type=click.Choice(["first", "longest"]),
+    default="first",
+    show_default=True,
+    help="Which copy of a repeated paragraph stays.",
+)
+@click.option(
+    "--against",
+    "archive",
+    multiple=True,
+    type=click.Path(readable=False),
+    help="Also remove paragraphs already in this archive (file or folder; repeatable). "
+    "The archive is only read.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write cleaned files under this folder, mirroring the input tree.",
+)
+@click.option("--in-place", is_flag=True, help="Rewrite the input files themselves.")
+@click.option(
+    "--strip-boilerplate",
+    is_flag=True,
+    help="Also remove standing text: recurring formulas, promos, sign-offs, photo captions.",
+)
+@click.option(
+    "--remove-substantive",
+    is_flag=True,
+    help="Also remove copies that change a number or a word or add words (flagged by default).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["article", "jsonl"]),
+    default="article",
+    show_default=True,
+    help="article: the cleaned file in its own format; jsonl: one record per article.",
+)
+@engine_options
+def clean_command(
+    paths: tuple[str, ...],
+    keep: Keep,
+    archive: tuple[str, ...],
+    out: Path | None,
+    in_place: bool,
+    strip_boilerplate: bool,
+    remove_substantive: bool,
+    fmt: str,
+    **kwargs: Any,
+) -> int:
+    """Remove repeated paragraphs from the articles in PATHS.
+
+    Inside each article a paragraph that near-duplicates an earlier one is removed;
+    the order and exact text of every kept paragraph are preserved. One file goes
+    to stdout; several need --out DIR, --in-place or --format jsonl.
+    """
+    if out is not None and in_place:
+        raise UsageError("--out and --in-place exclude each other")
+    run = make_run(kwargs)
+    paths = input_paths(paths)
+    sources: list[Source] = []
+    everything: list[Article] = []
+    stream = itertools.chain(run.articles(paths, sources, fmt != "jsonl"), run.articles(archive))
+    result = run.scan(_collected(stream, everything))
+    inputs = sum(len(s.articles) for s in sources)
+    cleaned = clean(
+        everything,
+        result,
+        run.params,
+        keep,
+        range(inputs, len(everything)),
+        strip_boilerplate,
+        remove_substantive,
+    )
+    if fmt == "jsonl":
+        emit(jsonl(clean_record(c) for c in cleaned))
+    else:
+        _write_sources(sources, cleaned, out, in_place)
+    removed = sum(len(c.removed) + len(c.stripped) for c in cleaned)
+    flagged = sum(len(c.flagged) for c in cleaned)
+    if not run.quiet:
+        _report_removals(run.console, cleaned)
+        touched = sum(1 for c in cleaned if c.removed or c.stripped)
+        run.console.print(
+            f"dedup: removed {removed:,} paragraph{'s' if removed != 1 else ''} "
+            f"from {touched:,} of {len(cleaned):,} article{'s' if len(cleaned) != 1 else ''}"
+            + (f"; kept {flagged:,} flagged for a human (--remove-substantive)" if flagged else "")
+        )
+    found = bool(removed or flagged or result.clusters or result.contained)
+    return run.status(found)
+
+
+def _collected(articles: Iterable[Article], into: list[Article]) -> Iterator[Article]:
+    """Pass `articles` through, keeping each in `into`."""
+    for article in articles:
+        into.append(article)
+        yield article
+
+
+def _write_sources(
+    sources: Sequence[Source], cleaned: Sequence[Cleaned], out: Path | None, in_place: bool
+) -> None:
+    """Write each cleaned source: to stdout, under --out, or over itself."""
+    removed_in: dict[str, dict[int, set[int]]] = {}
+    by_article = {id(c.article): c for c in cleaned}
+    for source in sources:
+        removed_in[source.path] = {
+            i: set(by_article[id(a)].removed) for i, a in enumerate(source.articles)
+        }
+    if out is None and not in_place:
+        if len(sources) > 1:
+            raise UsageError("several files: give --out DIR, --in-place or --format jsonl")
+        emit(formats.render(source, removed_in[source.path]) for source in sources)
+        return
+    for source in sources:
+        if source.path == "<stdin>":
+            emit([formats.render(source, removed_in[source.path])])
+            continue
+        changes = removed_in[source.path]
+        if in_place:
+            if any(changes.values()):
+                target = Path(source.path)
+                write_atomic(target, formats.render(source, changes), mode_from=target)
+            continue
+        assert out is not None
+        target = out / source.name
+        if target.exists() and target.resolve() == Path(source.path).resolve():
+            raise UsageError(f"{target}: --out would overwrite the input; use --in-place")
+        write_atomic(target, formats.render(source, changes))
+
+
+def _report_removals(console: Console, cleaned: Sequence[Cleaned]) -> None:
+    """One stderr line per article: what went, and what stayed for a human to look at."""
+
+    def other(where: str, a: str, p: int) -> str:
+        return f"{'' if a == where else a + ' '}¶{p}"
+
+    for c in cleaned:
+        where = c.article.id
+        parts = [f"¶{i} (repeats {other(where, a, p)})" for i, (a, p) in sorted(c.removed.items())]
+        parts += [f"¶{i} (standing text)" for i in c.stripped]
+        if parts:
+            line = f"dedup: {where}: removed {', '.join(parts)}"
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
+        for i, (a, p, changes) in sorted(c.flagged.items()):
+            near = other(where, a, p)
+            line = f"dedup: {where}: kept ¶{i}, near {near} but changed: {', '.join(changes)}"
+            console.print(line, soft_wrap=True, highlight=False, markup=False)

@@ -1,0 +1,178 @@
+"""What the commands share: streams, progress, parameters, options, exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from .. import detect, formats
+from ..config import Params, load_params
+from ..errors import Diagnostics, InputError
+from ..model import Article, ScanResult, Source
+
+EXIT_OK, EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UsageError(click.UsageError):
+    """A usage error raised by dedup itself (exit status 2, like click's own)."""
+
+
+class PipeClosed(Exception):
+    """Stdout was closed by the reader; raised past click, which would exit with 1."""
+
+
+@contextlib.contextmanager
+def stdout_guard() -> Iterator[None]:
+    """Around every write to stdout: turn a closed pipe into _PipeClosed."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise PipeClosed from None
+
+
+@functools.cache
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+class _Bar:
+    """A progress bar on stderr that appears only once a run lasts longer than a moment."""
+
+    DELAY = 0.4
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.progress: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or time.monotonic() - self.started < self.DELAY:
+            return
+        if self.progress is None:
+            self.progress = Progress(
+                TextColumn("{task.description:<10}"),
+                BarColumn(),
+                TextColumn("{task.completed:,}"),
+                TimeElapsedColumn(),
+                console=stderr(),
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self.progress.start()
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total or None)
+        self.progress.update(self.tasks[stage], completed=done, total=total or None)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+class Run:
+    """What one command invocation shares: parameters, diagnostics, progress."""
+
+    def __init__(self, params: Params, workers: int | None, quiet: bool) -> None:
+        self.params = params
+        self.workers = workers
+        self.quiet = quiet
+        self.console = stderr()
+        self.diagnostics = Diagnostics(self._error, self._warning)
+        self.bar = _Bar(enabled=not quiet and self.console.is_terminal)
+
+    def _error(self, problem: InputError) -> None:
+        self.console.print(f"[bold red]dedup: error:[/] {problem}", markup=True, soft_wrap=True)
+
+    def _warning(self, problem: InputError) -> None:
+        if not self.quiet:
+            self.console.print(f"[yellow]dedup: warning:[/] {problem}", soft_wrap=True)
+
+    def articles(
+        self, paths: Sequence[str], sources: list[Source] | None = None, keep_raw: bool = False
+    ) -> Iterator[Article]:
+        return formats.iter_articles(paths, self.diagnostics, sources, keep_raw)
+
+    def scan(self, articles: Iterable[Article]) -> ScanResult:
+        try:
+            return detect.scan(articles, self.params, self.workers, self.bar)
+        finally:
+            self.bar.stop()
+
+    def status(self, found: bool) -> int:
+        if self.diagnostics.errors:
+            return EXIT_ERROR
+        return EXIT_FOUND if found else EXIT_OK
+
+
+def engine_options(command: F) -> F:
+    """Options every detecting command shares."""
+    options = [
+        click.option(
+            "--threshold",
+            type=click.FloatRange(0, 1, min_open=True),
+            help="Jaccard similarity of word shingles a pair must reach [default: 0.8].",
+        ),
+        click.option(
+            "--min-words",
+            type=click.IntRange(1),
+            help="Shorter paragraphs are never clustered [default: 9].",
+        ),
+        click.option(
+            "--shingle-size", type=click.IntRange(1), help="Words per shingle [default: 5]."
+        ),
+        click.option(
+            "--containment",
+            type=click.FloatRange(0, 1, min_open=True),
+            help="Share of a paragraph's word 3-grams found in another for it to count as "
+            "contained (trimmed, merged, edited) [default: 0.7].",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="A dedup.toml or pyproject.toml to read [tool.dedup] from.",
+        ),
+        click.option(
+            "--workers", type=click.IntRange(1), help="Processes to use [default: all cores]."
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar, summary or warnings."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def make_run(kwargs: dict[str, Any]) -> Run:
+    overrides = {
+        k: kwargs.pop(k) for k in ("threshold", "min_words", "shingle_size", "containment")
+    }
+    params = load_params(overrides, config=kwargs.pop("config"))
+    return Run(params, kwargs.pop("workers"), kwargs.pop("quiet"))
+
+
+def input_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
+    if paths:
+        return paths
+    if sys.stdin.isatty():
+        raise UsageError("give one or more files or folders (or pipe JSON Lines to stdin)")
+    return (formats.STDIN,)
+
+
+def emit(pieces: Iterable[bytes]) -> None:
+    """Write bytes to stdout, flushing after each piece (a live pipe sees them at once)."""
+    with stdout_guard():
+        sys.stdout.flush()
+        for piece in pieces:
+            sys.stdout.buffer.write(piece)
+            sys.stdout.buffer.flush()

@@ -1,0 +1,203 @@
+"""`dedup filter` and `dedup index`: the pre-ingest filter and its persistent index."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import re
+import sys
+import time
+from collections.abc import Iterator
+from typing import IO, Any
+
+import click
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import IndexRefused, InputError
+from ..filter import Filter, verdict_record
+from ..formats import iter_articles, jsonl
+from ..index import Index, hash_articles, open_index
+from .app import cli
+from .common import EXIT_ERROR, EXIT_OK, Run, emit, engine_options, make_run
+
+_BULK = 1000  # articles per transaction when adding an archive
+_WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def index_options(command: Any) -> Any:
+    """--index and --prefix, shared by `filter` and `index`."""
+    command = click.option(
+        "--prefix",
+        default="dedup",
+        show_default=True,
+        envvar="DEDUP_PREFIX",
+        help="Key prefix in Redis, so that several indexes can share one database.",
+    )(command)
+    return click.option(
+        "--index",
+        "spec",
+        required=True,
+        envvar="DEDUP_INDEX",
+        help="The index: a file (embedded, created if missing) or redis://HOST:PORT/DB.",
+    )(command)
+
+
+def _open(run: Run, spec: str, prefix: str, create: bool = True) -> Index:
+    return open_index(spec, run.params, prefix, create)
+
+
+def _lines(paths: tuple[str, ...]) -> Iterator[tuple[str, int, bytes]]:
+    """(file, line number, raw line) from the files given, or from stdin."""
+    if not paths:
+        for number, raw in enumerate(sys.stdin.buffer, 1):
+            yield "<stdin>", number, raw.rstrip(b"\n")
+        return
+    for path in paths:
+        opener: Any = gzip.open if path.endswith(".gz") else open
+        handle: IO[bytes]
+        with opener(path, "rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                yield path, number, raw.rstrip(b"\n")
+
+
+@cli.command(name="filter")
+@click.argument("paths", nargs=-1, type=click.Path(readable=False, allow_dash=True))
+@index_options
+@click.option("--no-add", is_flag=True, help="Only check; leave the index as it is.")
+@engine_options
+def filter_command(
+    paths: tuple[str, ...], spec: str, prefix: str, no_add: bool, **kwargs: Any
+) -> int:
+    """Check JSON Lines articles (stdin or PATHS) against themselves and an index.
+
+    Writes one JSON line per input line, in order, flushed as it goes: the input
+    record plus "duplicates", "cleaned" and "dedup" (status), or {"error", "line"} for
+    a line that is not an article. Then each article is added to the index (unless
+    --no-add); re-sending an article id replaces it. Exit status 2 if any line was
+    bad or the index failed, else 0.
+    """
+    run = make_run(kwargs)
+    index = _open(run, spec, prefix)
+    checker = Filter(index, run.params)
+    try:
+        for path, number, raw in _lines(tuple(p for p in paths if p != "-")):
+            try:
+                article = jsonl.parse_line(raw, path, number, run.diagnostics)
+                if article is None:
+                    raise InputError(path, "blank line", number)
+            except InputError as err:
+                run.diagnostics.error(err)
+                emit([orjson.dumps({"error": err.reason, "line": number}) + b"\n"])
+                continue
+            try:
+                verdict = checker.check(article, add=not no_add)
+            except IndexRefused as err:
+                emit([orjson.dumps({"error": str(err), "line": number}) + b"\n"])
+                raise
+            emit([orjson.dumps(verdict_record(verdict, article.body.record)) + b"\n"])
+    finally:
+        index.close()
+    return run.status(False)
+
+
+def window(text: str) -> float:
+    """Seconds in a window such as "14d", "36h", "2w"."""
+    found = _WINDOW.match(text.strip())
+    if not found:
+        raise click.BadParameter(f"{text!r}: give a number and a unit of s, m, h, d or w (14d)")
+    return float(found.group(1)) * _SECONDS[found.group(2)]
+
+
+@cli.group(name="index")
+def index_group() -> None:
+    """Look after a filter index: stats, add an archive, remove, prune."""
+
+
+@index_group.command()
+@index_options
+@engine_options
+def stats(spec: str, prefix: str, **kwargs: Any) -> int:
+    """Size, parameters, oldest and newest entry of an index."""
+    run = make_run(kwargs)
+    with _open(run, spec, prefix, create=False) as index:
+        found = index.summary()
+    document = {
+        "index": found.location,
+        "articles": found.articles,
+        "paragraphs": found.paragraphs,
+        "oldest": _when(found.oldest),
+        "newest": _when(found.newest),
+        "params": dict(found.params),
+        **dict(found.extra),
+    }
+    if sys.stdout.isatty():
+        table = Table(show_header=False, title=found.location)
+        for key, value in document.items():
+            table.add_row(key, str(value))
+        Console(highlight=False).print(table)
+    else:
+        emit([orjson.dumps(document) + b"\n"])
+    return EXIT_OK
+
+
+def _when(value: float | None) -> str | None:
+    if value is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value))
+
+
+@index_group.command(name="add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False, allow_dash=True))
+@index_options
+@engine_options
+def add_command(paths: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -> int:
+    """Add every article in PATHS (files, folders, JSON Lines archives) to an index."""
+    run = make_run(kwargs)
+    added = 0
+    started = time.perf_counter()
+    articles = iter_articles(paths, run.diagnostics)
+    with _open(run, spec, prefix) as index:
+        while chunk := list(itertools.islice(articles, _BULK)):
+            with index.transaction():  # each chunk goes in whole or not at all
+                for article, hashed in zip(chunk, hash_articles(chunk, run.params), strict=True):
+                    index.add(article, hashed)
+            added += len(chunk)
+    seconds = time.perf_counter() - started
+    if not run.quiet:
+        rate = added / seconds if seconds else 0.0
+        run.console.print(f"dedup: added {added:,} articles in {seconds:.1f} s ({rate:,.0f}/s)")
+    return run.status(False)
+
+
+@index_group.command()
+@click.argument("ids", nargs=-1, required=True)
+@index_options
+@engine_options
+def remove(ids: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -> int:
+    """Remove articles from an index by id."""
+    run = make_run(kwargs)
+    missing = 0
+    with _open(run, spec, prefix, create=False) as index:
+        for article_id in ids:
+            if not index.remove(article_id):
+                missing += 1
+                run.console.print(f"dedup: error: {article_id}: not in the index", markup=False)
+    return EXIT_ERROR if missing else EXIT_OK
+
+
+@index_group.command()
+@click.option("--older-than", "older", required=True, help="A window: 14d, 36h, 2w ...")
+@index_options
+@engine_options
+def prune(older: str, spec: str, prefix: str, **kwargs: Any) -> int:
+    """Forget articles added longer ago than --older-than."""
+    seconds = window(older)
+    run = make_run(kwargs)
+    with _open(run, spec, prefix, create=False) as index:
+        gone = index.prune(time.time() - seconds)
+    if not run.quiet:
+        run.console.print(f"dedup: pruned {gone:,} articles added more than {older} ago")
+    return EXIT_OK

@@ -1,0 +1,62 @@
+"""`dedup scan`: report clusters, contained pairs and standing text."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+
+from .. import html_report
+from ..output import cluster_record, jsonl, scan_document, scan_document_bytes
+from ..report import render_scan, summary
+from .app import cli
+from .common import emit, engine_options, input_paths, make_run, stdout_guard
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(readable=False, allow_dash=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json", "jsonl", "html"]),
+    help="terminal (the default on a terminal), json (one document; the default otherwise), "
+    "jsonl (one cluster per line) or html (one self-contained page).",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour in terminal output (NO_COLOR is respected).",
+)
+@engine_options
+def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> int:
+    """Report clusters of near-duplicate paragraphs in PATHS (files or folders).
+
+    Reads .txt/.md articles (paragraphs separated by blank lines, or one per line)
+    and JSON Lines (.jsonl, .jsonl.gz) with "id" and "paragraphs" or "text".
+    """
+    run = make_run(kwargs)
+    result = run.scan(run.articles(input_paths(paths)))
+    fmt = fmt or ("terminal" if sys.stdout.isatty() else "json")
+    if fmt == "terminal":
+        console = Console(
+            force_terminal=True if color == "always" else None,
+            no_color=True if color == "never" else None,
+            highlight=False,
+        )
+        with stdout_guard():
+            render_scan(console, result, run.diagnostics.errors)
+    else:
+        if fmt == "json":
+            emit(scan_document_bytes(result, run.diagnostics.errors))
+        elif fmt == "html":
+            document = scan_document(result, run.diagnostics.errors)
+            emit([html_report.render(document).encode()])
+        else:
+            emit(jsonl(cluster_record(c) for c in result.clusters))
+        if not run.quiet and run.console.is_terminal:
+            run.console.print(summary(result, len(run.diagnostics.errors)))
+    return run.status(bool(result.clusters))

@@ -1,0 +1,183 @@
+"""Persistent paragraph indexes for `dedup filter`: embedded (SQLite) or shared (Redis).
+
+An index remembers the eligible paragraphs of every article added: their text, their
+shingle set (for exact verification) and their LSH band keys (for candidates). An
+article is either wholly in it or not at all. The parameters it was built with are
+stored in it, and opening it with others is refused.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..config import Params
+from ..errors import IndexRefused
+from ..lsh import band_keys
+from ..model import Article, Story
+from ..shingle import shingle
+from ..signature import SCHEME, signatures
+
+FORMAT = "dedup-index-1"
+
+
+def structure(params: Params) -> dict[str, str]:
+    """What an index's contents depend on; all of it must match to open one."""
+    return {
+        "format": FORMAT,
+        "shingle_size": str(params.shingle_size),
+        "min_words": str(params.min_words),
+        "num_perm": str(params.num_perm),
+        "bands": str(params.bands),
+        "rows": str(params.rows),
+        "seed": str(params.seed),
+        "scheme": SCHEME,
+        "datasketch": importlib.metadata.version("datasketch").split(".")[0],
+    }
+
+
+def check_structure(stored: Mapping[str, str], params: Params, where: str) -> None:
+    """Refuse an index built with other parameters, saying what differs."""
+    wanted = structure(params)
+    differ = [
+        f"{key} {stored.get(key, 'missing')} (now {value})"
+        for key, value in wanted.items()
+        if stored.get(key) != value
+    ]
+    if differ:
+        raise IndexRefused(
+            f"{where}: built with other parameters: {'; '.join(differ)}; "
+            "use those parameters or build a new index"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hashed:
+    """An article's eligible paragraphs, hashed for an index."""
+
+    paragraphs: tuple[int, ...]  # indices into the article's paragraphs
+    texts: tuple[str, ...]
+    shingles: tuple[np.ndarray, ...]  # sorted, distinct uint64 per paragraph
+    keys: np.ndarray  # (bands, n) uint64 LSH band keys
+    signatures: np.ndarray  # (num_perm, n) uint32 MinHash values (datasketch affine32)
+
+
+def hash_articles(articles: Sequence[Article], params: Params) -> list[Hashed]:
+    """Shingle, sign and band the eligible paragraphs of several articles at once."""
+    texts = [p for a in articles for p in a.paragraphs]
+    found = shingle(texts, params.shingle_size)
+    signed = signatures(found, params.num_perm, params.seed)
+    keys = band_keys(signed, params.bands, params.rows)
+    out = []
+    start = 0
+    for article in articles:
+        end = start + len(article.paragraphs)
+        eligible = start + np.flatnonzero(found.words[start:end] >= params.min_words)
+        out.append(
+            Hashed(
+                paragraphs=tuple((eligible - start).tolist()),
+                texts=tuple(texts[i] for i in eligible.tolist()),
+                shingles=tuple(np.unique(found.of(i)) for i in eligible.tolist()),
+                keys=keys[:, eligible],
+                signatures=signed[:, eligible],
+            )
+        )
+        start = end
+    return out
+
+
+def hash_article(article: Article, params: Params) -> Hashed:
+    """Shingle, sign and band the eligible paragraphs of one article."""
+    return hash_articles([article], params)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A paragraph stored in an index."""
+
+    article: str
+    paragraph: int
+    text: str
+    shingles: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What `dedup index stats` shows."""
+
+    articles: int
+    paragraphs: int
+    oldest: float | None
+    newest: float | None
+    params: Mapping[str, str]
+    location: str
+    extra: Mapping[str, Any]
+
+
+class Index(ABC):
+    """A persistent index of paragraphs; see the module docstring."""
+
+    params: Params
+    location: str
+
+    @abstractmethod
+    def candidates(self, hashed: Hashed) -> list[list[Entry]]:
+        """For each paragraph of `hashed`, the stored paragraphs sharing an LSH band."""
+
+    @abstractmethod
+    def add(self, article: Article, hashed: Hashed, when: float | None = None) -> bool:
+        """Store an article (replacing one with the same id); True if one was replaced."""
+
+    @abstractmethod
+    def remove(self, article_id: str) -> bool:
+        """Forget an article; False if it was not there."""
+
+    @abstractmethod
+    def prune(self, before: float) -> int:
+        """Forget every article added before `before` (Unix time); how many went."""
+
+    @abstractmethod
+    def stories(self, guid: str) -> list[tuple[str, Story]]:
+        """Stored articles of the story `guid`: (article id, story metadata)."""
+
+    @abstractmethod
+    def summary(self) -> Summary:
+        """Size, parameters, oldest and newest entry."""
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Check-then-add as one unit: no other writer gets in between."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the index."""
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def now() -> float:
+    """The time an article is added, as stored."""
+    return time.time()
+
+
+def open_index(spec: str, params: Params, prefix: str = "dedup", create: bool = True) -> Index:
+    """Open (or create) the index at `spec`: a file path, or redis://HOST:PORT/DB."""
+    if spec.startswith(("redis://", "rediss://", "unix://")):
+        from .redis import RedisIndex  # the Redis client is imported only when used
+
+        return RedisIndex(spec, params, prefix, create)
+    from .sqlite import SqliteIndex  # (sqlite.py imports this module)
+
+    return SqliteIndex(spec, params, create)

@@ -1,0 +1,231 @@
+"""The embedded index: one SQLite file, safe across restarts, crashes and writers.
+
+Each article is added in one transaction (WAL journal), so after a crash or
+`kill -9` it is either wholly present or absent. Writers coordinate through SQLite's
+lock: a check-then-add holds the write lock, a second writer waits for it (up to
+`BUSY_SECONDS`, then gets a clear error).
+
+Tables: `articles` (id, time added, story metadata), `paragraphs` (text, sorted
+shingle hashes, band keys, as blobs), `bands` (band key -> paragraph), `meta` (the
+parameters the index was built with).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from ..config import Params
+from ..errors import IndexRefused
+from ..model import Article, Story
+from . import Entry, Hashed, Index, Summary, check_structure, now, structure
+
+BUSY_SECONDS = 30.0
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS articles (
+    num INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, added REAL NOT NULL,
+    paragraphs INTEGER NOT NULL, guid TEXT, story TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_added ON articles (added);
+CREATE INDEX IF NOT EXISTS articles_guid ON articles (guid);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    pid INTEGER PRIMARY KEY, num INTEGER NOT NULL, idx INTEGER NOT NULL,
+    text TEXT NOT NULL, shingles BLOB NOT NULL, keys BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS paragraphs_num ON paragraphs (num);
+CREATE TABLE IF NOT EXISTS bands (
+    key INTEGER NOT NULL, pid INTEGER NOT NULL, PRIMARY KEY (key, pid)
+) WITHOUT ROWID;
+"""
+_BATCH = 900  # SQL parameters per statement
+
+
+def _signed(keys: np.ndarray) -> list[int]:
+    """uint64 band keys as SQLite's signed 64-bit integers."""
+    return keys.astype(np.uint64).view(np.int64).tolist()
+
+
+def story_json(story: Story | None) -> str | None:
+    """Story metadata as stored next to an article."""
+    if story is None:
+        return None
+    return json.dumps(dataclasses.asdict(story))
+
+
+def story_of(data: str | None) -> Story:
+    """The Story stored as JSON."""
+    if not data:
+        return Story()
+    fields = json.loads(data)
+    fields["signals"] = tuple(fields.get("signals") or ())
+    return Story(**fields)
+
+
+class SqliteIndex(Index):
+    """An index in one SQLite file (see the module docstring)."""
+
+    def __init__(self, path: str, params: Params, create: bool = True) -> None:
+        self.params = params
+        self.location = path
+        if not create and not os.path.exists(path):
+            raise IndexRefused(f"{path}: no such index")
+        try:
+            self._db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._write():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+                if not stored:
+                    self._db.executemany(
+                        "INSERT INTO meta VALUES (?, ?)", sorted(structure(params).items())
+                    )
+                    stored = structure(params)
+        except sqlite3.DatabaseError as err:
+            raise IndexRefused(f"{path}: not a usable index ({err})") from None
+        check_structure(stored, params, path)
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            raise IndexRefused(
+                f"{self.location}: another process holds the index ({err}); try again later"
+            ) from None
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._db.in_transaction:
+            yield
+            return
+        with self._write():
+            yield
+
+    def candidates(self, hashed: Hashed) -> list[list[Entry]]:
+        keys = hashed.keys
+        if not keys.shape[1]:
+            return []
+        flat = _signed(keys.T.reshape(-1))
+        owners = np.repeat(np.arange(keys.shape[1]), keys.shape[0]).tolist()
+        by_key: dict[int, list[int]] = {}
+        for key, owner in zip(flat, owners, strict=True):
+            by_key.setdefault(key, []).append(owner)
+        wanted: dict[int, set[int]] = {}
+        distinct = list(by_key)
+        for start in range(0, len(distinct), _BATCH):
+            part = distinct[start : start + _BATCH]
+            marks = ",".join("?" * len(part))
+            for key, pid in self._db.execute(
+                f"SELECT key, pid FROM bands WHERE key IN ({marks})", part
+            ):
+                for owner in by_key[key]:
+                    wanted.setdefault(pid, set()).add(owner)
+        entries: list[list[Entry]] = [[] for _ in range(keys.shape[1])]
+        pids = list(wanted)
+        for start in range(0, len(pids), _BATCH):
+            part = pids[start : start + _BATCH]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                "SELECT p.pid, a.id, p.idx, p.text, p.shingles FROM paragraphs p "
+                f"JOIN articles a ON a.num = p.num WHERE p.pid IN ({marks})",
+                part,
+            )
+            for pid, article, idx, text, blob in rows:
+                entry = Entry(article, idx, text, np.frombuffer(blob, dtype=np.uint64))
+                for owner in wanted[pid]:
+                    entries[owner].append(entry)
+        return entries
+
+    def add(self, article: Article, hashed: Hashed, when: float | None = None) -> bool:
+        with self.transaction():
+            replaced = self._remove(article.id)
+            story = article.story
+            cursor = self._db.execute(
+                "INSERT INTO articles (id, added, paragraphs, guid, story) VALUES (?, ?, ?, ?, ?)",
+                (
+                    article.id,
+                    now() if when is None else when,
+                    len(hashed.paragraphs),
+                    story.guid if story else None,
+                    story_json(story),
+                ),
+            )
+            num = cursor.lastrowid
+            bands: list[tuple[int, int]] = []
+            for k, (idx, text, shingles) in enumerate(
+                zip(hashed.paragraphs, hashed.texts, hashed.shingles, strict=True)
+            ):
+                keys = hashed.keys[:, k]
+                blobs = (shingles.astype("<u8").tobytes(), keys.astype("<u8").tobytes())
+                pid = self._db.execute(
+                    "INSERT INTO paragraphs (num, idx, text, shingles, keys) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (num, idx, text, *blobs),
+                ).lastrowid
+                assert pid is not None
+                bands.extend((key, pid) for key in _signed(keys))
+            self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", bands)
+        return replaced
+
+    def _remove(self, article_id: str) -> bool:
+        row = self._db.execute("SELECT num FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return False
+        (num,) = row
+        doomed: list[tuple[int, int]] = []
+        for pid, blob in self._db.execute(
+            "SELECT pid, keys FROM paragraphs WHERE num = ?", (num,)
+        ).fetchall():
+            keys = np.frombuffer(blob, dtype="<u8")
+            doomed.extend((key, pid) for key in _signed(keys))
+        self._db.executemany("DELETE FROM bands WHERE key = ? AND pid = ?", doomed)
+        self._db.execute("DELETE FROM paragraphs WHERE num = ?", (num,))
+        self._db.execute("DELETE FROM articles WHERE num = ?", (num,))
+        return True
+
+    def remove(self, article_id: str) -> bool:
+        with self.transaction():
+            return self._remove(article_id)
+
+    def prune(self, before: float) -> int:
+        with self.transaction():
+            ids = [
+                r[0] for r in self._db.execute("SELECT id FROM articles WHERE added < ?", (before,))
+            ]
+            for article_id in ids:
+                self._remove(article_id)
+        return len(ids)
+
+    def stories(self, guid: str) -> list[tuple[str, Story]]:
+        rows = self._db.execute("SELECT id, story FROM articles WHERE guid = ?", (guid,))
+        return [(article_id, story_of(data)) for article_id, data in rows]
+
+    def summary(self) -> Summary:
+        articles, oldest, newest = self._db.execute(
+            "SELECT count(*), min(added), max(added) FROM articles"
+        ).fetchone()
+        (paragraphs,) = self._db.execute("SELECT count(*) FROM paragraphs").fetchone()
+        stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        size = sum(
+            os.path.getsize(p) for p in (self.location, self.location + "-wal") if os.path.exists(p)
+        )
+        return Summary(articles, paragraphs, oldest, newest, stored, self.location, {"bytes": size})
+
+    def close(self) -> None:
+        self._db.close()

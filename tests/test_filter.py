@@ -1,0 +1,158 @@
+"""dedup filter and dedup index with the embedded (SQLite) index."""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Invoke
+
+from dedup import Article, Params
+from dedup.errors import IndexRefused
+from dedup.filter import Filter
+from dedup.index import open_index
+
+LEAD = "The minister said the talks would resume next week in Geneva after a long pause in negotiations."
+OTHER = "Brand new paragraph about something else that has never been seen before today."
+
+
+def record(article_id: str, *paragraphs: str) -> str:
+    return json.dumps({"id": article_id, "paragraphs": list(paragraphs), "desk": "world"})
+
+
+def test_one_record_per_line_in_order_with_errors(dedup: Invoke, tmp_path: Path) -> None:
+    lines = [
+        record("a1", LEAD, OTHER, LEAD.rstrip(".")),
+        "{broken",
+        "",
+        "[1, 2]",
+        record("a2", "GENEVA - " + LEAD, "A fresh paragraph written for the second story only."),
+    ]
+    out = dedup("filter", "--index", tmp_path / "idx", input="\n".join(lines) + "\n")
+    assert out.status == 2
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(records) == 5
+    first, broken, blank, array, second = records
+    assert first["id"] == "a1" and first["desk"] == "world"
+    assert first["duplicates"] == [
+        {
+            "paragraph": 2,
+            "match": {"article": "a1", "paragraph": 0, "similarity": 1.0},
+            "changes": ["punctuation"],
+            "in": "article",
+        }
+    ]
+    assert first["cleaned"] == [LEAD, OTHER] and first["dedup"]["status"] == "partial"
+    assert (broken["line"], blank["line"], array["line"]) == (2, 3, 4)
+    assert "malformed JSON" in broken["error"] and blank["error"] == "blank line"
+    assert second["duplicates"][0]["match"]["article"] == "a1"
+    assert second["duplicates"][0]["changes"] == ["extended"]
+    assert len(out.stderr.strip().splitlines()) == 3
+
+
+def test_the_index_survives_a_restart_and_resending_replaces(dedup: Invoke, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    dedup("filter", "--index", index, input=record("a1", LEAD, OTHER) + "\n")
+    again = dedup("filter", "--index", index, input=record("a1", LEAD, OTHER) + "\n")
+    assert json.loads(again.stdout)["duplicates"] == []  # not matched against itself
+    assert json.loads(again.stdout)["dedup"]["replaced"] is True
+    copy = dedup("filter", "--index", index, "--no-add", input=record("b1", OTHER) + "\n")
+    assert json.loads(copy.stdout)["dedup"] == {
+        "status": "duplicate",
+        "added": False,
+        "replaced": False,
+    }
+    stats = json.loads(dedup("index", "stats", "--index", index).stdout)
+    assert (stats["articles"], stats["paragraphs"]) == (1, 2)
+
+
+def test_opening_with_other_parameters_is_refused(dedup: Invoke, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    dedup("filter", "--index", index, input=record("a1", LEAD) + "\n")
+    out = dedup("filter", "--index", index, "--shingle-size", "4", input=record("a2", LEAD) + "\n")
+    assert out.status == 2
+    assert "built with other parameters: shingle_size 5 (now 4)" in out.stderr
+    assert out.stdout == ""  # nothing consumed
+    with pytest.raises(IndexRefused, match="seed 1 \\(now 9\\)"):
+        open_index(str(index), Params(seed=9))
+
+
+def test_python_api_without_a_subprocess(tmp_path: Path) -> None:
+    with open_index(str(tmp_path / "idx"), Params()) as index:
+        checker = Filter(index)
+        first = checker.check(Article("x", (LEAD,), "mem", "jsonl"))
+        second = checker.check(Article("y", (LEAD + " Officials confirmed it.",), "mem", "jsonl"))
+    assert first.status == "new" and first.added
+    [dup] = second.duplicates
+    assert (dup.article, dup.match, dup.indexed) == ("x", 0, True)
+
+
+def test_index_add_remove_prune(dedup: Invoke, tmp_path: Path, seed: Path) -> None:
+    index = tmp_path / "idx"
+    assert dedup("index", "add", "--index", index, seed.parent).status == 0
+    stats = json.loads(dedup("index", "stats", "--index", index).stdout)
+    assert stats["articles"] == 1 and stats["params"]["shingle_size"] == "5"
+    assert dedup("index", "remove", "--index", index, "nope").status == 2
+    assert dedup("index", "remove", "--index", index, "wire-milley-kirby.txt").status == 0
+    dedup("index", "add", "--index", index, seed.parent)
+    assert dedup("index", "prune", "--index", index, "--older-than", "1h").status == 0
+    assert json.loads(dedup("index", "stats", "--index", index).stdout)["articles"] == 1
+    assert dedup("index", "prune", "--index", index, "--older-than", "0s").status == 0
+    assert json.loads(dedup("index", "stats", "--index", index).stdout)["articles"] == 0
+    assert dedup("index", "prune", "--index", index, "--older-than", "soon").status == 2
+
+
+def test_two_writers_coordinate(tmp_path: Path, reuters: list) -> None:
+    index = tmp_path / "idx"
+    halves = [reuters[:400], reuters[400:800]]
+    feeds = []
+    for i, half in enumerate(halves):
+        feed = tmp_path / f"feed{i}.jsonl"
+        feed.write_text("".join(json.dumps(r) + "\n" for r in half))
+        feeds.append(feed)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dedup", "filter", "--index", str(index), str(feed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for feed in feeds
+    ]
+    outputs = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e for _, e in outputs]
+    assert [len(o.splitlines()) for o, _ in outputs] == [400, 400]
+    db = sqlite3.connect(index)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 800
+
+
+def test_kill_9_during_ingest_leaves_whole_articles(tmp_path: Path, reuters: list) -> None:
+    index = tmp_path / "idx"
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in reuters[:3000]))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dedup", "filter", "--index", str(index), str(feed)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    for _ in range(200):  # wait until it is well into the stream
+        if proc.stdout.readline() == b"":
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    db = sqlite3.connect(index)
+    rows = db.execute(
+        "SELECT a.paragraphs, count(p.pid) FROM articles a LEFT JOIN paragraphs p ON p.num = a.num GROUP BY a.num"
+    ).fetchall()
+    assert rows and all(declared == stored for declared, stored in rows)
+    (orphans,) = db.execute(
+        "SELECT count(*) FROM paragraphs WHERE num NOT IN (SELECT num FROM articles)"
+    ).fetchone()
+    assert orphans == 0
+    db.close()
+    with open_index(str(index), Params()) as reopened:
+        assert reopened.summary().articles == len(rows)
