@@ -16,7 +16,10 @@ from dedup.errors import IndexRefused
 from dedup.filter import Filter
 from dedup.index import open_index
 
-LEAD = "The minister said the talks would resume next week in Geneva after a long pause in negotiations."
+LEAD = (
+    "The minister said the talks would resume next week in Geneva after a long pause "
+    "in negotiations."
+)
 OTHER = "Brand new paragraph about something else that has never been seen before today."
 
 
@@ -146,7 +149,8 @@ def test_kill_9_during_ingest_leaves_whole_articles(tmp_path: Path, reuters: lis
     proc.wait()
     db = sqlite3.connect(index)
     rows = db.execute(
-        "SELECT a.paragraphs, count(p.pid) FROM articles a LEFT JOIN paragraphs p ON p.num = a.num GROUP BY a.num"
+        "SELECT a.paragraphs, count(p.pid) FROM articles a "
+        "LEFT JOIN paragraphs p ON p.num = a.num GROUP BY a.num"
     ).fetchall()
     assert rows and all(declared == stored for declared, stored in rows)
     (orphans,) = db.execute(
