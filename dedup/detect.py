@@ -11,14 +11,16 @@ newsroom furniture are then set apart.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
-from . import contain, standing
+from . import contain, standing, versions
 from .changes import classify, classify_many
 from .cluster import star_clusters
 from .config import Params
@@ -155,13 +157,16 @@ def _scan(
     near_pairs = [(head_of[i], head_of[j]) for i, j in near]
     contained = _contained(layout, hashed, near_pairs, cluster_of.tolist())
     clusters, set_apart = _standing(layout, clustered, params)
+    told = versions.stories(articles)
+    story_of = {i: key for key, members in told.items() for i in members}
     return ScanResult(
         articles=len(articles),
         paragraphs=len(layout.texts),
-        clusters=tuple(clusters),
-        contained=contained,
+        clusters=tuple(_label(c, c.members, story_of) for c in clusters),
+        contained=tuple(_label(c, (c.outer, c.inner), story_of) for c in contained),
         standing=set_apart,
         short_repeats=_short_repeats(layout, hashed.words, hashed.digests, params),
+        stories=versions.story_versions(articles, params) if told else (),
         params=params.as_dict(),
         seconds=time.perf_counter() - started,
     )
@@ -327,6 +332,18 @@ def _standing(
         entries.append(Standing(category, label, standing.document_frequency(found_in), found_in))
     entries.sort(key=lambda s: (-s.articles, -len(s.members), s.kind, s.label))
     return kept, tuple(entries)
+
+
+Labelled = TypeVar("Labelled", Cluster, Contained)
+
+
+def _label(found: Labelled, members: Sequence[Member], story_of: dict[int, str]) -> Labelled:
+    """Mark a cluster or pair whose paragraphs all come from versions of one story."""
+    keys = {story_of.get(m.article_index) for m in members}
+    spread = {m.article_index for m in members}
+    if len(keys) == 1 and None not in keys and len(spread) > 1:
+        return dataclasses.replace(found, story=keys.pop())
+    return found
 
 
 def _short_repeats(

@@ -9,18 +9,20 @@ whose id is already indexed replaces it, so a re-sent article never matches itse
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from . import versions
 from .changes import classify
 from .clean import REMOVABLE, clean
 from .config import Params
 from .detect import scan
 from .index import Entry, Hashed, Index, hash_article
-from .model import Article
+from .model import Article, Story
 
-Status = Literal["new", "partial", "duplicate"]
+Status = Literal["new", "partial", "duplicate", "canceled"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +41,12 @@ class Duplicate:
 class Verdict:
     """What the filter found about one article.
 
-    status: "new" (nothing repeated), "partial" (some paragraphs repeated) or
-    "duplicate" (every paragraph long enough to check is already in the index).
+    status: "new" (nothing repeated), "partial" (some paragraphs repeated),
+    "duplicate" (every paragraph long enough to check is already in the index) or
+    "canceled" (the item is killed: reported, never indexed). `version_of` names the
+    latest indexed version of the same story and `relation` how this one calls itself
+    (update, correction, refile, repeat, version); its paragraphs that match that
+    story are not duplicates unless the filter was asked to flag versions.
     """
 
     article: Article
@@ -49,22 +55,57 @@ class Verdict:
     status: Status
     added: bool
     replaced: bool
+    version_of: str | None = None
+    relation: str | None = None
 
 
 class Filter:
     """Checks articles against themselves and an index, then remembers them."""
 
-    def __init__(self, index: Index, params: Params | None = None) -> None:
+    def __init__(
+        self, index: Index, params: Params | None = None, flag_versions: bool = False
+    ) -> None:
         self.index = index
         self.params = params or index.params
+        self.flag_versions = flag_versions
 
     def check(self, article: Article, add: bool = True) -> Verdict:
-        """Find the article's repeated paragraphs; add it to the index unless `add` is False."""
+        """Find the article's repeated paragraphs; add it to the index unless `add` is False.
+
+        A canceled (killed) item is checked and reported but never added.
+        """
         hashed = hash_article(article, self.params)
+        canceled = article.story is not None and article.story.status == "canceled"
         with self.index.transaction():
             found = self._matches(article, hashed)
-            replaced = self.index.add(article, hashed) if add else False
-        return self._verdict(article, hashed, found, add, replaced)
+            earlier = self._earlier_versions(article)
+            if not self.flag_versions:
+                found = {i: d for i, d in found.items() if not (d.indexed and d.article in earlier)}
+            added = add and not canceled
+            replaced = self.index.add(article, hashed) if added else False
+        verdict = self._verdict(article, hashed, found, added, replaced)
+        if canceled:
+            verdict = dataclasses.replace(verdict, status="canceled")
+        if earlier:
+            verdict = dataclasses.replace(
+                verdict, version_of=earlier[-1], relation=versions.relation(article)
+            )
+        return verdict
+
+    def _earlier_versions(self, article: Article) -> list[str]:
+        """Ids of indexed versions of the same story (same guid, or the item it updates)."""
+        story = article.story
+        if story is None:
+            return []
+        found: dict[str, Story] = {}
+        for key in (story.guid, story.previous):
+            if key:
+                found.update(self.index.stories(key))
+        found.pop(article.id, None)
+        ranked = sorted(
+            found, key=lambda i: versions.order(Article(i, (), "", "", story=found[i]), 0)
+        )
+        return ranked
 
     def _matches(self, article: Article, hashed: Hashed) -> dict[int, Duplicate]:
         found: dict[int, Duplicate] = {}
@@ -158,5 +199,7 @@ def verdict_record(verdict: Verdict, record: Mapping[str, Any]) -> dict[str, Any
             "status": verdict.status,
             "added": verdict.added,
             "replaced": verdict.replaced,
+            "version_of": verdict.version_of,
+            "relation": verdict.relation,
         },
     }

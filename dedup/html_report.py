@@ -48,6 +48,7 @@ border-radius:6px;color:inherit;text-decoration:none}
 .summary .alert{border-color:var(--red)}.summary .alert b{color:var(--red)}
 .params,.legend{color:var(--dim);font-size:13px}.params code{color:var(--fg)}
 .note{color:var(--dim);font-style:italic}
+.cluster.versions{opacity:.8}.versions-of{color:var(--dim);font-size:13px;margin-left:8px}
 .cluster,.pair{border:1px solid var(--line);border-left:5px solid #3b82c4;border-radius:6px;
 padding:10px 14px 4px;margin:0 0 14px;content-visibility:auto;contain-intrinsic-size:auto 160px}
 .pair{border-left-color:#8b5cf6}
@@ -177,9 +178,15 @@ def _cluster(c: Record, max_members: int) -> str:
     rows = "".join(_member(m, None if i == 0 else first) for i, m in enumerate(members))
     scope = "one article" if c["articles"] == 1 else _count(c["articles"], "article")
     flag = '<span class="flag">substantive change</span>' if c["substantive"] else ""
+    story = c.get("story")
+    if story:
+        flag += f'<span class="versions-of">versions of one story: {_e(story)}</span>'
     anchor = f"cluster-{_e(c['id'])}"
+    classes = (
+        "cluster" + (" substantive" if c["substantive"] else "") + (" versions" if story else "")
+    )
     return (
-        f'<section class="cluster{" substantive" if c["substantive"] else ""}" id="{anchor}">'
+        f'<section class="{classes}" id="{anchor}">'
         f'<h3><a href="#{anchor}">cluster {_e(c["id"])}</a> <span class="head">· '
         f"{_count(c['size'], 'paragraph')} · {scope}</span>{flag}</h3>"
         f'<ol class="members">{rows}</ol>{note}</section>'
@@ -302,6 +309,28 @@ def _standing(shown: Sequence[Record], max_members: int) -> str:
     return intro + _table(head, rows, (1, 2))
 
 
+def _step(step: Record) -> str:
+    changed = "; ".join(
+        f"¶{c['from']} → ¶{c['to']} {badges(c['changes'])}" for c in step["changed"]
+    )
+    parts = [
+        f"{_e(step['from'])} → {_e(step['to'])} ({_e(step['relation'])})",
+        f"{step['unchanged']} unchanged",
+        f"changed: {changed}" if changed else "",
+        f"added ¶{', '.join(map(str, step['added']))}" if step["added"] else "",
+        f"removed ¶{', '.join(map(str, step['removed']))}" if step["removed"] else "",
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+def _stories(shown: Sequence[Record]) -> str:
+    rows = (
+        (_e(s["story"]), _e(", ".join(s["versions"])), "<br>".join(_step(t) for t in s["steps"]))
+        for s in shown
+    )
+    return _table(("story", "versions", "what changed, step by step"), rows)
+
+
 def _short(shown: Sequence[Record]) -> str:
     rows = (
         (_e(r["article"]), _e(", ".join(map(str, r["paragraphs"]))), _e(r["text"])) for r in shown
@@ -332,7 +361,8 @@ def _section(
 
 def _tile(href: str, value: int, noun: str, alert: bool = False, more: str = "") -> str:
     cls = ' class="alert"' if alert else ""
-    label = f"{noun}{'' if value == 1 else 's'}{more}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    label = f"{noun if value == 1 else plural}{more}"
     return f'<a href="{href}"{cls}><b>{value:,}</b><span>{label}</span></a>'
 
 
@@ -346,6 +376,7 @@ def _summary(doc: Record) -> str:
         _tile("#clusters", len(clusters), "cluster", more=f" ({_count(clustered, 'paragraph')})"),
         _tile("#clusters", substantive, "substantive cluster", alert=substantive > 0),
         _tile("#contained", len(doc["contained"]), "contained pair"),
+        _tile("#stories", len(doc["stories"]), "versioned story"),
         _tile("#standing", len(doc["standing"]), "standing text"),
         _tile("#short", len(doc["short_repeats"]), "short repeat"),
         _tile("#errors", len(doc["errors"]), "input error", alert=bool(doc["errors"])),
@@ -363,6 +394,7 @@ def _nav(doc: Record) -> str:
         for anchor, name, key in (
             ("clusters", "Clusters", "clusters"),
             ("contained", "Contained", "contained"),
+            ("stories", "Versions", "stories"),
             ("standing", "Standing text", "standing"),
             ("short", "Short repeats", "short_repeats"),
             ("errors", "Errors", "errors"),
@@ -385,6 +417,7 @@ def render(document: Record, *, max_members: int = MAX_MEMBERS, max_items: int =
         ("clusters", "Clusters", "clusters", "cluster",
          functools.partial(_clusters, max_members=max_members)),
         ("contained", "Contained pairs", "contained", "contained pair", _pairs),
+        ("stories", "Story versions", "stories", "story", _stories),
         ("standing", "Standing text", "standing", "standing text",
          functools.partial(_standing, max_members=max_members)),
         ("short", "Short paragraphs repeated inside one article", "short_repeats",

@@ -87,6 +87,7 @@ class Cluster:
 
     id: str
     members: tuple[Member, ...]
+    story: str | None = None  # set when the members are versions of one story, not copies
 
     @property
     def articles(self) -> int:
@@ -109,6 +110,7 @@ class Contained:
     similarity: float
     span: tuple[int, int]
     changes: tuple[str, ...]
+    story: str | None = None  # set when the two are versions of one story
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,42 @@ class Standing:
     label: str
     articles: int
     members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A paragraph carried into a story's next version with changes (indices old, new)."""
+
+    old: int
+    new: int
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionDiff:
+    """What changed from one version of a story to the next, paragraph by paragraph.
+
+    `unchanged` pairs (old, new) indices with the same words; `changed` the paragraphs
+    kept with substantive changes; `added` indices in the new version, `removed` in
+    the old. `relation` is how the new one calls itself (update, correction ...).
+    """
+
+    old: str
+    new: str
+    relation: str
+    unchanged: tuple[tuple[int, int], ...]
+    changed: tuple[Change, ...]
+    added: tuple[int, ...]
+    removed: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryVersions:
+    """A story told in several articles of the scan: its versions in order, and the diffs."""
+
+    story: str
+    versions: tuple[str, ...]
+    diffs: tuple[VersionDiff, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +183,7 @@ class ScanResult:
     contained: tuple[Contained, ...]
     standing: tuple[Standing, ...]
     short_repeats: tuple[ShortRepeat, ...]
+    stories: tuple[StoryVersions, ...]
     params: Mapping[str, Any]
     seconds: float
 

@@ -12,7 +12,7 @@ import orjson
 
 from .changes import SUBSTANTIVE
 from .errors import InputError
-from .model import Cleaned, Cluster, Contained, Member, ScanResult, Standing
+from .model import Cleaned, Cluster, Contained, Member, ScanResult, Standing, StoryVersions
 
 SCHEMA_VERSION = 1
 
@@ -44,6 +44,7 @@ def cluster_record(cluster: Cluster) -> dict[str, Any]:
         "size": len(cluster.members),
         "articles": cluster.articles,
         "substantive": substantive,
+        "story": cluster.story,
         "members": [member_record(m) for m in cluster.members],
     }
 
@@ -57,6 +58,7 @@ def contained_record(pair: Contained) -> dict[str, Any]:
         "similarity": _round(pair.similarity),
         "span": list(pair.span),
         "changes": list(pair.changes),
+        "story": pair.story,
     }
 
 
@@ -94,9 +96,32 @@ def _head(result: ScanResult) -> dict[str, Any]:
     }
 
 
+def story_record(story: StoryVersions) -> dict[str, Any]:
+    """A story with several versions: the versions in order and what each step changed."""
+    return {
+        "story": story.story,
+        "versions": list(story.versions),
+        "steps": [
+            {
+                "from": d.old,
+                "to": d.new,
+                "relation": d.relation,
+                "unchanged": len(d.unchanged),
+                "changed": [
+                    {"from": c.old, "to": c.new, "changes": list(c.changes)} for c in d.changed
+                ],
+                "added": list(d.added),
+                "removed": list(d.removed),
+            }
+            for d in story.diffs
+        ],
+    }
+
+
 def _tail(result: ScanResult, errors: Sequence[InputError]) -> dict[str, Any]:
     return {
         "contained": [contained_record(c) for c in result.contained],
+        "stories": [story_record(s) for s in result.stories],
         "standing": [standing_record(s) for s in result.standing],
         "short_repeats": [
             {"article": r.article, "paragraphs": list(r.paragraphs), "text": r.text}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +15,7 @@ from rich.text import Text
 from .changes import COSMETIC, SUBSTANTIVE
 from .diff import word_diff
 from .errors import InputError
-from .model import Cluster, Contained, Member, ScanResult, Standing
+from .model import Cluster, Contained, Member, ScanResult, Standing, StoryVersions
 
 MAX_MEMBERS = 20  # per panel; JSON output has them all
 
@@ -108,6 +109,9 @@ def cluster_panel(cluster: Cluster, markers: bool = False) -> Panel:
     if substantive:
         title += " · [bold red]substantive change[/]"
     border = "red" if substantive else "cyan"
+    if cluster.story:
+        title += f" · [dim]versions of one story: {escape(cluster.story)}[/]"
+        border = "dim"
     return Panel(Group(*parts), title=title, title_align="left", border_style=border)
 
 
@@ -126,6 +130,31 @@ def contained_panel(pair: Contained, markers: bool = False) -> Panel:
         f"¶{pair.outer.paragraph} · similarity {pair.similarity:.2f}"
     )
     return Panel(body, title=title, title_align="left", border_style="magenta")
+
+
+def stories_table(stories: Sequence[StoryVersions]) -> Table:
+    """Each story told in several versions: what changed at each step, paragraph by paragraph."""
+    table = Table(title="story versions (not counted as duplicates)", box=box.SIMPLE_HEAD)
+    table.add_column("story", overflow="fold")
+    table.add_column("step", overflow="fold")
+    table.add_column("unchanged", justify="right")
+    table.add_column("changed", overflow="fold")
+    table.add_column("added ¶", overflow="fold")
+    table.add_column("removed ¶", overflow="fold")
+    for story in stories:
+        for step in story.diffs:
+            changed = Text()
+            for c in step.changed:
+                changed.append(f"¶{c.old}→¶{c.new} ").append_text(badges(c.changes))
+            table.add_row(
+                story.story,
+                f"{step.old} → {step.new} ({step.relation})",
+                str(len(step.unchanged)),
+                changed,
+                ", ".join(map(str, step.added)),
+                ", ".join(map(str, step.removed)),
+            )
+    return table
 
 
 def standing_table(entries: Sequence[Standing]) -> Table:
@@ -155,6 +184,8 @@ def render_scan(console: Console, result: ScanResult, errors: Sequence[InputErro
         console.print(cluster_panel(cluster, markers))
     for pair in result.contained:
         console.print(contained_panel(pair, markers))
+    if result.stories:
+        console.print(stories_table(result.stories))
     if result.standing:
         console.print(standing_table(result.standing))
     if result.short_repeats:

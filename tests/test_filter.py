@@ -68,6 +68,8 @@ def test_the_index_survives_a_restart_and_resending_replaces(dedup: Invoke, tmp_
         "status": "duplicate",
         "added": False,
         "replaced": False,
+        "version_of": None,
+        "relation": None,
     }
     stats = json.loads(dedup("index", "stats", "--index", index).stdout)
     assert (stats["articles"], stats["paragraphs"]) == (1, 2)
@@ -160,3 +162,34 @@ def test_kill_9_during_ingest_leaves_whole_articles(tmp_path: Path, reuters: lis
     db.close()
     with open_index(str(index), Params()) as reopened:
         assert reopened.summary().articles == len(rows)
+
+
+def ninjs(uri: str, version: str, *paragraphs: str, **extra: object) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return json.dumps({"uri": uri, "version": version, "body_html": body, **extra})
+
+
+def test_a_new_version_is_not_a_duplicate_of_the_last_unless_asked(
+    dedup: Invoke, tmp_path: Path
+) -> None:
+    first = ninjs("urn:x:story", "1", LEAD, OTHER)
+    second = ninjs(
+        "urn:x:story", "2", LEAD, OTHER, "A third paragraph added in the update, with new facts."
+    )
+    out = dedup("filter", "--index", tmp_path / "a", input=f"{first}\n{second}\n")
+    v2 = json.loads(out.stdout.splitlines()[1])
+    assert v2["duplicates"] == []
+    assert v2["dedup"]["version_of"] == "urn:x:story:1" and v2["dedup"]["relation"] == "version"
+    flagged = dedup(
+        "filter", "--flag-versions", "--index", tmp_path / "b", input=f"{first}\n{second}\n"
+    )
+    v2 = json.loads(flagged.stdout.splitlines()[1])
+    assert [d["match"]["article"] for d in v2["duplicates"]] == ["urn:x:story:1", "urn:x:story:1"]
+
+
+def test_a_canceled_item_is_reported_not_indexed(dedup: Invoke, tmp_path: Path) -> None:
+    killed = ninjs("urn:x:killed", "1", LEAD, pubstatus="canceled")
+    out = dedup("filter", "--index", tmp_path / "idx", input=killed + "\n")
+    assert json.loads(out.stdout)["dedup"]["status"] == "canceled"
+    assert json.loads(out.stdout)["dedup"]["added"] is False
+    assert json.loads(dedup("index", "stats", "--index", tmp_path / "idx").stdout)["articles"] == 0

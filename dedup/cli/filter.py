@@ -67,9 +67,19 @@ def _lines(paths: tuple[str, ...]) -> Iterator[tuple[str, int, bytes]]:
 @click.argument("paths", nargs=-1, type=click.Path(readable=False, allow_dash=True))
 @index_options
 @click.option("--no-add", is_flag=True, help="Only check; leave the index as it is.")
+@click.option(
+    "--flag-versions",
+    is_flag=True,
+    help="Also report the paragraphs a new version of a story shares with the indexed one.",
+)
 @engine_options
 def filter_command(
-    paths: tuple[str, ...], spec: str, prefix: str, no_add: bool, **kwargs: Any
+    paths: tuple[str, ...],
+    spec: str,
+    prefix: str,
+    no_add: bool,
+    flag_versions: bool,
+    **kwargs: Any,
 ) -> int:
     """Check JSON Lines articles (stdin or PATHS) against themselves and an index.
 
@@ -81,7 +91,7 @@ def filter_command(
     """
     run = make_run(kwargs)
     index = _open(run, spec, prefix)
-    checker = Filter(index, run.params)
+    checker = Filter(index, run.params, flag_versions)
     try:
         for path, number, raw in _lines(tuple(p for p in paths if p != "-")):
             try:

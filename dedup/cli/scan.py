@@ -59,4 +59,7 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
             emit(jsonl(cluster_record(c) for c in result.clusters))
         if not run.quiet and run.console.is_terminal:
             run.console.print(summary(result, len(run.diagnostics.errors)))
-    return run.status(bool(result.clusters))
+    copies = any(c.story is None for c in result.clusters) or any(
+        p.story is None for p in result.contained
+    )
+    return run.status(copies)  # versions of one story are not copies

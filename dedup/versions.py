@@ -1,0 +1,151 @@
+"""Versions of one story: an item updated, corrected or refiled is not a copy of itself.
+
+Two articles are versions of one story when they share a guid (NewsML-G2 guid, ninjs
+uri, NITF doc-id) and differ in version, when one names the other as the item it
+updates (ninjs `evolvedfrom`, a NewsML-G2 previous-version link), or when one declares
+itself an update, correction, refile or repeat ("UPDATE 1-", "REFILE-" ...) and their
+headlines agree once the tags are taken off.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+
+from .changes import COSMETIC, classify
+from .config import Params
+from .contain import containment
+from .model import Article, Change, StoryVersions, VersionDiff
+from .normalize import words
+from .verify import jaccard_text
+
+_TAGS = re.compile(
+    r"^(?:\s*(?:UPDATE|REFILE|CORRECTED|CORRECTION|REPEAT|RPT)(?:\s*\d+)?(?:\s*\([^)]*\))?"
+    r"\s*[-\u2013\u2014]\s*)+",
+    re.IGNORECASE,
+)
+
+
+def headline_stem(headline: str) -> str:
+    """The headline without its wire tags, as matching sees it."""
+    return " ".join(words(_TAGS.sub("", headline)))
+
+
+def order(article: Article, position: int) -> tuple[float, str, int]:
+    """Sort key of a version: its number, then when it was updated, then `position`."""
+    story = article.story
+    version = story.version if story and story.version else ""
+    try:
+        number = float(version)
+    except ValueError:
+        number = float("inf") if version else 0.0
+    return (number, (story.updated or "") if story else "", position)
+
+
+def stories(articles: Sequence[Article]) -> dict[str, list[int]]:
+    """Stories told in more than one article: story key -> article indices, oldest first."""
+    parent = list(range(len(articles)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
+    by_key: dict[str, int] = {}
+    by_headline: dict[str, list[int]] = {}
+    for i, article in enumerate(articles):
+        story = article.story
+        if story is None:
+            continue
+        if story.headline:
+            by_headline.setdefault(headline_stem(story.headline), []).append(i)
+        keys = [k for k in (story.guid, story.previous, article.id) if k]
+        for key in keys:
+            if key in by_key and by_key[key] != i:
+                union(i, by_key[key])
+            by_key.setdefault(key, i)
+    for members in by_headline.values():  # a tagged item joins its untagged original
+        if len(members) > 1 and any(articles[i].story.signals for i in members):  # type: ignore[union-attr]
+            for i in members[1:]:
+                union(i, members[0])
+    groups: dict[int, list[int]] = {}
+    for i in range(len(articles)):
+        if articles[i].story is not None:
+            groups.setdefault(find(i), []).append(i)
+    found = {}
+    for members in groups.values():
+        if len(members) > 1:
+            members.sort(key=lambda i: order(articles[i], i))
+            first = articles[members[0]]
+            key = (first.story.guid if first.story and first.story.guid else None) or first.id
+            found[key] = members
+    return found
+
+
+def relation(new: Article) -> str:
+    """How a later version calls itself: "correction", "update", "refile", "repeat" or "version"."""
+    signals = new.story.signals if new.story else ()
+    return signals[0] if signals else "version"
+
+
+def diff(old: Article, new: Article, params: Params) -> VersionDiff:
+    """Pair each paragraph of `new` with its counterpart in `old`, if any.
+
+    Unchanged: the same words (cosmetic differences allowed). Changed: a near-duplicate
+    (Jaccard at the threshold, or contained) with a substantive change. The rest of
+    `new` was added; the rest of `old` was removed.
+    """
+    free = set(range(len(old.paragraphs)))
+    unchanged, changed, added = [], [], []
+    for j, text in enumerate(new.paragraphs):
+        key = words(text)
+        same = next((i for i in sorted(free) if words(old.paragraphs[i]) == key), None)
+        if same is not None:
+            free.discard(same)
+            unchanged.append((same, j))
+            continue
+        best, score = None, 0.0
+        for i in sorted(free):
+            value = max(
+                jaccard_text(old.paragraphs[i], text, params),
+                containment(old.paragraphs[i], text),
+            )
+            if value > score:
+                best, score = i, value
+        if best is not None and (
+            jaccard_text(old.paragraphs[best], text, params) >= params.threshold
+            or score >= params.containment
+        ):
+            free.discard(best)
+            classes = classify(old.paragraphs[best], text)
+            if set(classes) <= COSMETIC:
+                unchanged.append((best, j))
+            else:
+                changed.append(Change(best, j, classes))
+        else:
+            added.append(j)
+    return VersionDiff(
+        old.id,
+        new.id,
+        relation(new),
+        tuple(unchanged),
+        tuple(changed),
+        tuple(added),
+        tuple(sorted(free)),
+    )
+
+
+def story_versions(articles: Sequence[Article], params: Params) -> tuple[StoryVersions, ...]:
+    """Every story with several versions in `articles`, with the diff of each step."""
+    found = []
+    for key, members in stories(articles).items():
+        steps = itertools.pairwise(members)
+        diffs = tuple(diff(articles[a], articles[b], params) for a, b in steps)
+        found.append(StoryVersions(key, tuple(articles[i].id for i in members), diffs))
+    found.sort(key=lambda s: s.story)
+    return tuple(found)
