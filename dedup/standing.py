@@ -101,7 +101,7 @@ def recurring(
     found = set()
     for i in np.flatnonzero(sizes >= min_articles).tolist():
         if sizes[i] <= _COUNTED:
-            if lone[i] >= LONE_SHARE * sizes[i] * (sizes[i] - 1) // 2:
+            if lone[i] >= LONE_SHARE * (sizes[i] * (sizes[i] - 1) // 2):
                 found.add(i)
             continue
         # Too many articles to count every pair: sample pairs, look for other links.

@@ -38,3 +38,17 @@ def test_strip_boilerplate_removes_promos_caption_and_the_repeat(dedup: Invoke, 
     record = json.loads(out.stdout)
     assert record["removed"] == [8] and record["stripped"] == [0, 5, 10]
     assert len(record["paragraphs"]) == 8
+
+
+def test_a_story_filed_again_with_a_short_first_take_is_not_standing_text() -> None:
+    import numpy as np
+
+    from dedup.standing import recurring
+
+    # Cluster 0 spans articles 0, 1, 2; articles 1 and 2 also share four more clusters:
+    # two of its three article pairs are lone (2/3 < 0.8), so it is a story, not a formula.
+    owner = np.array([0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
+    article = np.array([0, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2])
+    assert recurring(owner, article, ["a", "b", "c", "d", "e"], 3) == set()
+    lone = np.array([0, 0, 0, 1, 1])  # three unrelated articles, one extra pair elsewhere
+    assert recurring(lone, np.array([0, 1, 2, 3, 4]), ["a", "b"], 3) == {0}
