@@ -277,8 +277,3 @@ def _edge_class(tag: str, count: int, len_first: int) -> str:
     if tag == "delete":  # other lacks words of the first
         return "contained" if large else "trimmed"
     return "merged" if large else "extended"
-
-
-def is_cosmetic(classes: Sequence[str]) -> bool:
-    """True when every class is cosmetic: nothing an editor would call a change."""
-    return all(c in COSMETIC for c in classes)
