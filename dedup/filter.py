@@ -62,12 +62,14 @@ class Filter:
         """Find the article's repeated paragraphs; add it to the index unless `add` is False."""
         hashed = hash_article(article, self.params)
         with self.index.transaction():
-            found = self._matches(article, hashed)
+            found, in_index = self._matches(article, hashed)
             replaced = self.index.add(article, hashed) if add else False
-        return self._verdict(article, hashed, found, add, replaced)
+        return self._verdict(article, hashed, found, in_index, add, replaced)
 
-    def _matches(self, article: Article, hashed: Hashed) -> dict[int, Duplicate]:
+    def _matches(self, article: Article, hashed: Hashed) -> tuple[dict[int, Duplicate], set[int]]:
+        """Repeated paragraphs (an earlier copy in the article wins), and those in the index."""
         found: dict[int, Duplicate] = {}
+        in_index: set[int] = set()
         result = scan([article], self.params, workers=1)
         for cleaned in clean([article], result, self.params, remove_substantive=True):
             for i, (_, kept) in cleaned.removed.items():
@@ -76,14 +78,15 @@ class Filter:
                 similarity = _similarity(result, i)
                 found[i] = Duplicate(i, article.id, kept, similarity, changes, False)
         for i, entries in zip(hashed.paragraphs, self.index.candidates(hashed), strict=True):
-            if i in found:
-                continue
             best = self._best(hashed, hashed.paragraphs.index(i), entries, article.id)
-            if best is not None:
+            if best is None:
+                continue
+            in_index.add(i)
+            if i not in found:
                 entry, similarity = best
                 changes = classify(entry.text, article.paragraphs[i])
                 found[i] = Duplicate(i, entry.article, entry.paragraph, similarity, changes, True)
-        return found
+        return found, in_index
 
     def _best(
         self, hashed: Hashed, k: int, entries: list[Entry], own_id: str
@@ -109,15 +112,15 @@ class Filter:
         article: Article,
         hashed: Hashed,
         found: dict[int, Duplicate],
+        in_index: set[int],
         added: bool,
         replaced: bool,
     ) -> Verdict:
         dropped = {i for i, d in found.items() if set(d.changes) <= REMOVABLE}
         kept = tuple(i for i in range(len(article.paragraphs)) if i not in dropped)
-        indexed = {i for i, d in found.items() if d.indexed}
         status: Status = "new"
         if found:
-            whole = bool(hashed.paragraphs) and indexed >= set(hashed.paragraphs)
+            whole = bool(hashed.paragraphs) and in_index >= set(hashed.paragraphs)
             status = "duplicate" if whole else "partial"
         duplicates = tuple(found[i] for i in sorted(found))
         return Verdict(article, duplicates, kept, status, added, replaced)

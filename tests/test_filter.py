@@ -160,3 +160,14 @@ def test_kill_9_during_ingest_leaves_whole_articles(tmp_path: Path, reuters: lis
     db.close()
     with open_index(str(index), Params()) as reopened:
         assert reopened.summary().articles == len(rows)
+
+
+def test_a_republished_article_that_repeats_itself_is_a_duplicate(
+    dedup: Invoke, tmp_path: Path
+) -> None:
+    index = tmp_path / "idx"
+    dedup("filter", "--index", index, input=record("a1", LEAD, OTHER, LEAD) + "\n")
+    again = dedup("filter", "--index", index, input=record("a2", LEAD, OTHER, LEAD) + "\n")
+    found = json.loads(again.stdout)
+    assert found["dedup"]["status"] == "duplicate"
+    assert [d["in"] for d in found["duplicates"]] == ["index", "index", "article"]
