@@ -258,8 +258,7 @@ class RedisIndex(Index):
 
     def add(self, article: Article, hashed: Hashed, when: float | None = None) -> bool:
         story = article.story
-        args = [
-            *self._script_args(),
+        own = [
             _id(article.id),
             repr(now() if when is None else when),
             _id(story.guid) if story and story.guid else b"",
@@ -269,9 +268,9 @@ class RedisIndex(Index):
         for idx, text, shingles, hs in zip(
             hashed.paragraphs, hashed.texts, hashed.shingles, self._bands(hashed), strict=True
         ):
-            args += [str(idx), _entry(text, shingles), *hs]
+            own += [str(idx), _entry(text, shingles), *hs]
         with self.transaction():
-            return bool(self._call(self._put, [], args))
+            return bool(self._call(self._put, [], [*self._script_args(), *own]))
 
     def remove(self, article_id: str) -> bool:
         with self.transaction():
