@@ -117,6 +117,7 @@ class RedisIndex(Index):
         self._p = prefix + ":"
         self._depth = 0
         self._token = b""
+        self._memo: tuple[Hashed | None, list[list[bytes]]] = (None, [])
         self._connect()
         self._lsh = MinHashLSH(
             num_perm=params.num_perm,
@@ -217,15 +218,25 @@ class RedisIndex(Index):
         return [self._token, str(int(LEASE_SECONDS * 1000)), self._p, *self._head]
 
     def _bands(self, hashed: Hashed) -> list[list[bytes]]:
-        """Each paragraph's band values H, as datasketch derives them from a LeanMinHash."""
+        """Each paragraph's band values H, as datasketch derives them from a LeanMinHash.
+
+        datasketch's H for rows [s, e) is `bytes(hashvalues[s:e].byteswap().data)`; here
+        one byteswapped matrix is cut into them. Kept for the next call: `Filter.check`
+        asks for candidates and then adds the same article.
+        """
+        if self._memo[0] is hashed:
+            return self._memo[1]
+        leans = [
+            LeanMinHash(seed=self.params.seed, hashvalues=column, scheme=SCHEME)
+            for column in hashed.signatures.T
+        ]
+        bands, rows = self._lsh.b, self._lsh.r
         out = []
-        for k in range(hashed.signatures.shape[1]):
-            lean = LeanMinHash(
-                seed=self.params.seed, hashvalues=hashed.signatures[:, k], scheme=SCHEME
-            )
-            out.append(
-                [bytes(lean.hashvalues[s:e].byteswap().data) for s, e in self._lsh.hashranges]
-            )
+        for lean in leans:
+            size = rows * lean.hashvalues.itemsize
+            raw = lean.hashvalues[: bands * rows].byteswap().tobytes()
+            out.append([raw[i * size : (i + 1) * size] for i in range(bands)])
+        self._memo = (hashed, out)
         return out
 
     def candidates(self, hashed: Hashed) -> list[list[Entry]]:
