@@ -7,6 +7,7 @@ import itertools
 import re
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -15,7 +16,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import IndexRefused, InputError
+from ..errors import Diagnostics, IndexRefused, InputError
 from ..filter import Filter, verdict_record
 from ..formats import iter_articles, jsonl
 from ..index import Index, hash_articles, open_index
@@ -49,8 +50,12 @@ def _open(run: Run, spec: str, prefix: str, create: bool = True) -> Index:
     return open_index(spec, run.params, prefix, create)
 
 
-def _lines(paths: tuple[str, ...]) -> Iterator[tuple[str, int, bytes]]:
-    """(file, line number, raw line) from the files given, or from stdin."""
+def _lines(paths: tuple[str, ...], diagnostics: Diagnostics) -> Iterator[tuple[str, int, bytes]]:
+    """(file, line number, raw line) from the files given, or from stdin.
+
+    A file that cannot be read, or a gzip file that is damaged, is reported and left
+    where it fails; the next file goes on.
+    """
     if not paths:
         for number, raw in enumerate(sys.stdin.buffer, 1):
             yield "<stdin>", number, raw.rstrip(b"\n")
@@ -58,9 +63,16 @@ def _lines(paths: tuple[str, ...]) -> Iterator[tuple[str, int, bytes]]:
     for path in paths:
         opener: Any = gzip.open if path.endswith(".gz") else open
         handle: IO[bytes]
-        with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, 1):
-                yield path, number, raw.rstrip(b"\n")
+        number = 0
+        try:
+            with opener(path, "rb") as handle:
+                for number, raw in enumerate(handle, 1):
+                    yield path, number, raw.rstrip(b"\n")
+        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+            reason = f"damaged gzip stream ({err}); read its first {number} lines"
+            diagnostics.error(InputError(path, reason))
+        except OSError as err:
+            diagnostics.error(InputError(path, (err.strerror or str(err)).lower()))
 
 
 @cli.command(name="filter")
@@ -83,7 +95,7 @@ def filter_command(
     index = _open(run, spec, prefix)
     checker = Filter(index, run.params)
     try:
-        for path, number, raw in _lines(tuple(p for p in paths if p != "-")):
+        for path, number, raw in _lines(tuple(p for p in paths if p != "-"), run.diagnostics):
             try:
                 article = jsonl.parse_line(raw, path, number, run.diagnostics)
                 if article is None:
