@@ -61,15 +61,15 @@ class Filter:
     def check(self, article: Article, add: bool = True) -> Verdict:
         """Find the article's repeated paragraphs; add it to the index unless `add` is False."""
         hashed = hash_article(article, self.params)
+        found = self._within(article)  # needs no index, so not under its lock
         with self.index.transaction():
-            found, in_index = self._matches(article, hashed)
+            in_index = self._indexed(article, hashed, found)
             replaced = self.index.add(article, hashed) if add else False
         return self._verdict(article, hashed, found, in_index, add, replaced)
 
-    def _matches(self, article: Article, hashed: Hashed) -> tuple[dict[int, Duplicate], set[int]]:
-        """Repeated paragraphs (an earlier copy in the article wins), and those in the index."""
+    def _within(self, article: Article) -> dict[int, Duplicate]:
+        """The paragraphs that repeat an earlier paragraph of the same article."""
         found: dict[int, Duplicate] = {}
-        in_index: set[int] = set()
         result = scan([article], self.params, workers=1)
         for cleaned in clean([article], result, self.params, remove_substantive=True):
             for i, (_, kept) in cleaned.removed.items():
@@ -77,8 +77,14 @@ class Filter:
                 changes = classify(article.paragraphs[kept], text)
                 similarity = _similarity(result, i)
                 found[i] = Duplicate(i, article.id, kept, similarity, changes, False)
-        for i, entries in zip(hashed.paragraphs, self.index.candidates(hashed), strict=True):
-            best = self._best(hashed, hashed.paragraphs.index(i), entries, article.id)
+        return found
+
+    def _indexed(self, article: Article, hashed: Hashed, found: dict[int, Duplicate]) -> set[int]:
+        """The paragraphs with a near-duplicate in the index; adds those not yet in `found`."""
+        in_index: set[int] = set()
+        candidates = self.index.candidates(hashed)
+        for k, (i, entries) in enumerate(zip(hashed.paragraphs, candidates, strict=True)):
+            best = self._best(hashed, k, entries, article.id)
             if best is None:
                 continue
             in_index.add(i)
@@ -86,7 +92,7 @@ class Filter:
                 entry, similarity = best
                 changes = classify(entry.text, article.paragraphs[i])
                 found[i] = Duplicate(i, entry.article, entry.paragraph, similarity, changes, True)
-        return found, in_index
+        return in_index
 
     def _best(
         self, hashed: Hashed, k: int, entries: list[Entry], own_id: str
