@@ -23,7 +23,7 @@ from ..index import Index, hash_articles, open_index
 from .app import cli
 from .common import EXIT_ERROR, EXIT_OK, Run, emit, engine_options, make_run
 
-_BULK = 1000  # articles per transaction when adding an archive
+_BULK = 10000  # articles per transaction when adding an archive
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
