@@ -23,7 +23,7 @@ from ..index import Index, hash_articles, open_index
 from .app import cli
 from .common import EXIT_ERROR, EXIT_OK, Run, emit, engine_options, make_run
 
-_BULK = 10000  # articles per transaction when adding an archive
+_READ = 10_000  # articles read and hashed at once when adding an archive
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -172,10 +172,12 @@ def add_command(paths: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -
     started = time.perf_counter()
     articles = iter_articles(paths, run.diagnostics)
     with _open(run, spec, prefix) as index:
-        while chunk := list(itertools.islice(articles, _BULK)):
-            with index.transaction():  # each chunk goes in whole or not at all
-                for article, hashed in zip(chunk, hash_articles(chunk, run.params), strict=True):
-                    index.add(article, hashed)
+        while chunk := list(itertools.islice(articles, _READ)):
+            pairs = list(zip(chunk, hash_articles(chunk, run.params), strict=True))
+            for start in range(0, len(pairs), index.batch):
+                with index.transaction():  # each batch goes in whole or not at all
+                    for article, hashed in pairs[start : start + index.batch]:
+                        index.add(article, hashed)
             added += len(chunk)
     seconds = time.perf_counter() - started
     if not run.quiet:

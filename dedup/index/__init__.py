@@ -140,6 +140,8 @@ class Index(ABC):
 
     params: Params
     location: str
+    batch = 1000
+    """Articles per transaction when adding in bulk: other writers wait while one lasts."""
 
     @abstractmethod
     def candidates(self, hashed: Hashed) -> list[list[Entry]]:

@@ -102,6 +102,8 @@ def _unentry(article: str, paragraph: int, blob: bytes) -> Entry:
 class RedisIndex(Index):
     """An index in a Redis database under a key prefix (see the module docstring)."""
 
+    batch = 100  # each article is atomic anyway; hold the lock briefly for the other writers
+
     def __init__(self, spec: str, params: Params, prefix: str = "dedup", create: bool = True):
         self.params = params
         if not _PREFIX.match(prefix):

@@ -72,6 +72,8 @@ def story_of(data: str | None) -> Story:
 class SqliteIndex(Index):
     """An index in one SQLite file (see the module docstring)."""
 
+    batch = 10_000  # each commit rewrites most pages of the band B-tree: commit seldom
+
     def __init__(self, path: str, params: Params, create: bool = True) -> None:
         self.params = params
         self.location = path
