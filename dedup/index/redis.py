@@ -58,11 +58,14 @@ from ..errors import IndexRefused
 from ..model import Article, Story
 from ..signature import SCHEME
 from . import Entry, Hashed, Index, Summary, check_structure, now, structure
-from .redis_scripts import DROP, PUT, RELEASE
+from .redis_scripts import DROP, PUT, RELEASE, TAKE
 from .sqlite import story_json, story_of
 
 LEASE_SECONDS = 10.0  # a lock holder that dies frees the index after this long
 BUSY_SECONDS = 30.0  # how long a writer waits for the lock before giving up
+POLL_MAX_SECONDS = 0.01  # a waiting writer tries at least this often
+WANT_MS = 50  # a waiting writer's mark lasts this long after its last try
+YIELD_SECONDS = 0.025  # a writer that finds the mark waits this long before its next try
 CONNECT_TRIES = 3  # at open: attempts to reach the server, POLL_SECONDS apart
 POLL_SECONDS = 0.3
 _DROP_BATCH = 200  # articles per removal script (the server runs each alone)
@@ -139,6 +142,7 @@ class RedisIndex(Index):
         ]
         self._put = self._redis.register_script(PUT)
         self._drop = self._redis.register_script(DROP)
+        self._take = self._redis.register_script(TAKE)
         self._release = self._redis.register_script(RELEASE)
         stored = self._call(self._meta, create)
         check_structure(stored, params, self.location)
@@ -203,17 +207,24 @@ class RedisIndex(Index):
                 self._release(keys=[self._p + "lock"], args=[self._token])
 
     def _acquire(self) -> None:
+        """Take the lock, polling; a writer coming back for it yields to one already waiting.
+
+        Without that a bulk add, which takes the lock again right after releasing it,
+        would starve a filter worker polling for it.
+        """
         token = uuid.uuid4().hex.encode()
         deadline = time.monotonic() + BUSY_SECONDS
-        pause = 0.001
-        while not self._redis.set(self._p + "lock", token, nx=True, px=int(LEASE_SECONDS * 1000)):
+        keys = [self._p + "lock", self._p + "want"]
+        lease = str(int(LEASE_SECONDS * 1000))
+        fresh, pause = b"1", 0.001
+        while not self._take(keys=keys, args=[token, lease, fresh, str(WANT_MS)]):
             if time.monotonic() > deadline:
                 raise IndexRefused(
                     f"{self.location}: another writer has held the index for {BUSY_SECONDS:.0f} s;"
                     " try again later"
                 )
-            time.sleep(pause)
-            pause = min(pause * 2, 0.02)
+            time.sleep(YIELD_SECONDS if fresh == b"1" else pause)
+            fresh, pause = b"0", min(pause * 2, POLL_MAX_SECONDS)
         self._token = token
 
     def _script_args(self) -> list[bytes | str]:
