@@ -73,13 +73,14 @@ _PREFIX = re.compile(r"^[^:\s]+$")
 T = TypeVar("T")
 
 
-def _address(pool: redis.ConnectionPool) -> str:
+def _address(spec: str, pool: redis.ConnectionPool) -> str:
     """The server's address for messages: no password."""
     kwargs = pool.connection_kwargs
     if "path" in kwargs:
         return f"unix://{kwargs['path']}?db={kwargs.get('db', 0)}"
+    scheme = spec.split("://", 1)[0]
     host, port = kwargs.get("host", "localhost"), kwargs.get("port", 6379)
-    return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
+    return f"{scheme}://{host}:{port}/{kwargs.get('db', 0)}"
 
 
 def _id(text: str) -> bytes:
@@ -117,16 +118,23 @@ class RedisIndex(Index):
             )
         except ValueError as err:
             raise IndexRefused(f"{spec}: not a Redis URL ({err})") from None
-        self.location = f"{_address(self._pool)} (prefix {prefix})"
+        self.location = f"{_address(spec, self._pool)} (prefix {prefix})"
         self._redis = redis.Redis(connection_pool=self._pool)
         self._p = prefix + ":"
         self._depth = 0
         self._token = b""
         self._memo: tuple[Hashed | None, list[list[bytes]]] = (None, [])
+        try:
+            self._open(create)
+        except IndexRefused:
+            self._pool.disconnect()
+            raise
+
+    def _open(self, create: bool) -> None:
         self._connect()
         self._lsh = MinHashLSH(
-            num_perm=params.num_perm,
-            params=(params.bands, params.rows),
+            num_perm=self.params.num_perm,
+            params=(self.params.bands, self.params.rows),
             storage_config={
                 "type": "redis",
                 "basename": _id(self._p + "lsh"),
@@ -145,7 +153,7 @@ class RedisIndex(Index):
         self._take = self._redis.register_script(TAKE)
         self._release = self._redis.register_script(RELEASE)
         stored = self._call(self._meta, create)
-        check_structure(stored, params, self.location)
+        check_structure(stored, self.params, self.location)
 
     def _connect(self) -> None:
         """Reach the server, retrying briefly; refuse with its address if it stays away."""
@@ -155,7 +163,6 @@ class RedisIndex(Index):
                 return
             except redis.RedisError as err:
                 if attempt + 1 == CONNECT_TRIES:
-                    self._pool.disconnect()
                     raise IndexRefused(f"{self.location}: Redis unreachable ({err})") from None
                 time.sleep(POLL_SECONDS)
 
