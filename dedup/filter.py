@@ -76,14 +76,14 @@ class Filter:
         """
         hashed = hash_article(article, self.params)
         canceled = article.story is not None and article.story.status == "canceled"
+        found = self._within(article)  # needs no index, so not under its lock
         with self.index.transaction():
-            found = self._matches(article, hashed)
             earlier = self._earlier_versions(article)
-            if not self.flag_versions:
-                found = {i: d for i, d in found.items() if not (d.indexed and d.article in earlier)}
+            skip = {article.id} if self.flag_versions else {article.id, *earlier}
+            in_index = self._indexed(article, hashed, found, skip)
             added = add and not canceled
             replaced = self.index.add(article, hashed) if added else False
-        verdict = self._verdict(article, hashed, found, added, replaced)
+        verdict = self._verdict(article, hashed, found, in_index, added, replaced)
         if canceled:
             verdict = dataclasses.replace(verdict, status="canceled")
         if earlier:
@@ -102,12 +102,12 @@ class Filter:
             if key:
                 found.update(self.index.stories(key))
         found.pop(article.id, None)
-        ranked = sorted(
+        return sorted(
             found, key=lambda i: versions.order(Article(i, (), "", "", story=found[i]), 0)
         )
-        return ranked
 
-    def _matches(self, article: Article, hashed: Hashed) -> dict[int, Duplicate]:
+    def _within(self, article: Article) -> dict[int, Duplicate]:
+        """The paragraphs that repeat an earlier paragraph of the same article."""
         found: dict[int, Duplicate] = {}
         result = scan([article], self.params, workers=1)
         for cleaned in clean([article], result, self.params, remove_substantive=True):
@@ -116,24 +116,34 @@ class Filter:
                 changes = classify(article.paragraphs[kept], text)
                 similarity = _similarity(result, i)
                 found[i] = Duplicate(i, article.id, kept, similarity, changes, False)
-        for i, entries in zip(hashed.paragraphs, self.index.candidates(hashed), strict=True):
-            if i in found:
+        return found
+
+    def _indexed(
+        self, article: Article, hashed: Hashed, found: dict[int, Duplicate], skip: set[str]
+    ) -> set[int]:
+        """The paragraphs with a near-duplicate in the index, not counting the articles in
+        `skip` (itself, and earlier versions of its story); adds those not yet in `found`."""
+        in_index: set[int] = set()
+        candidates = self.index.candidates(hashed)
+        for k, (i, entries) in enumerate(zip(hashed.paragraphs, candidates, strict=True)):
+            best = self._best(hashed, k, entries, skip)
+            if best is None:
                 continue
-            best = self._best(hashed, hashed.paragraphs.index(i), entries, article.id)
-            if best is not None:
+            in_index.add(i)
+            if i not in found:
                 entry, similarity = best
                 changes = classify(entry.text, article.paragraphs[i])
                 found[i] = Duplicate(i, entry.article, entry.paragraph, similarity, changes, True)
-        return found
+        return in_index
 
     def _best(
-        self, hashed: Hashed, k: int, entries: list[Entry], own_id: str
+        self, hashed: Hashed, k: int, entries: list[Entry], skip: set[str]
     ) -> tuple[Entry, float] | None:
         """The stored paragraph most similar to paragraph k, if it is a near-duplicate."""
         mine = set(hashed.shingles[k].tolist())
         best: tuple[Entry, float] | None = None
         for entry in entries:
-            if entry.article == own_id:
+            if entry.article in skip:
                 continue
             theirs = set(entry.shingles.tolist())
             common = len(mine & theirs)
@@ -150,15 +160,15 @@ class Filter:
         article: Article,
         hashed: Hashed,
         found: dict[int, Duplicate],
+        in_index: set[int],
         added: bool,
         replaced: bool,
     ) -> Verdict:
         dropped = {i for i, d in found.items() if set(d.changes) <= REMOVABLE}
         kept = tuple(i for i in range(len(article.paragraphs)) if i not in dropped)
-        indexed = {i for i, d in found.items() if d.indexed}
         status: Status = "new"
         if found:
-            whole = bool(hashed.paragraphs) and indexed >= set(hashed.paragraphs)
+            whole = bool(hashed.paragraphs) and in_index >= set(hashed.paragraphs)
             status = "duplicate" if whole else "partial"
         duplicates = tuple(found[i] for i in sorted(found))
         return Verdict(article, duplicates, kept, status, added, replaced)

@@ -9,6 +9,8 @@ index for `dedup filter` uses `MinHashLSH` itself.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .shingle import fmix64
@@ -22,6 +24,22 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     for row in range(rows):
         keys = keys * _MUL + signatures[row::rows][:bands].astype(np.uint64)
     return fmix64(keys + np.arange(bands, dtype=np.uint64)[:, None])
+
+
+SMALL = 64
+"""Up to this many columns (one article in `dedup filter`) dicts beat NumPy's per-call cost."""
+
+
+def _pairs_small(keys: np.ndarray) -> np.ndarray:
+    found: set[tuple[int, int]] = set()
+    for band in keys.tolist():
+        groups: dict[int, list[int]] = {}
+        for column, key in enumerate(band):
+            groups.setdefault(key, []).append(column)
+        for group in groups.values():
+            if len(group) > 1:
+                found.update(itertools.combinations(group, 2))
+    return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
 
 
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +76,11 @@ def ramp(sizes: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """Unique (i, j) column pairs, i < j, that share a key in some band; shape (m, 2)."""
+    """Unique (i, j) column pairs, i < j, that share a key in some band; shape (m, 2), sorted."""
+    return _pairs_small(keys) if keys.shape[1] <= SMALL else _pairs_sorted(keys)
+
+
+def _pairs_sorted(keys: np.ndarray) -> np.ndarray:
     n = keys.shape[1]
     found = [np.empty((0, 2), dtype=np.int64)]
     for band in keys:

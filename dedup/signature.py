@@ -9,6 +9,8 @@ bits of its shingle hashes (the tests check this against datasketch itself).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .shingle import Shingles
@@ -18,11 +20,16 @@ EMPTY = np.uint32(0xFFFFFFFF)
 _CHUNK = 1 << 15  # shingles per block: a num_perm x _CHUNK uint32 block stays in cache
 
 
+@functools.cache
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) parameters datasketch's affine32 MinHash draws for this seed."""
+    """The (a, b) parameters datasketch's affine32 MinHash draws for this seed.
+
+    Cached: drawing them costs more than signing one article's paragraphs.
+    """
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a.flags.writeable = b.flags.writeable = False  # shared by every caller
     return a, b
 
 

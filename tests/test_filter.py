@@ -1,5 +1,6 @@
 """dedup filter and dedup index with the embedded (SQLite) index."""
 
+import gzip
 import json
 import os
 import signal
@@ -193,3 +194,30 @@ def test_a_canceled_item_is_reported_not_indexed(dedup: Invoke, tmp_path: Path) 
     assert json.loads(out.stdout)["dedup"]["status"] == "canceled"
     assert json.loads(out.stdout)["dedup"]["added"] is False
     assert json.loads(dedup("index", "stats", "--index", tmp_path / "idx").stdout)["articles"] == 0
+
+
+def test_a_republished_article_that_repeats_itself_is_a_duplicate(
+    dedup: Invoke, tmp_path: Path
+) -> None:
+    index = tmp_path / "idx"
+    dedup("filter", "--index", index, input=record("a1", LEAD, OTHER, LEAD) + "\n")
+    again = dedup("filter", "--index", index, input=record("a2", LEAD, OTHER, LEAD) + "\n")
+    found = json.loads(again.stdout)
+    assert found["dedup"]["status"] == "duplicate"
+    assert [d["in"] for d in found["duplicates"]] == ["index", "index", "article"]
+
+
+def test_unreadable_inputs_are_reported_and_the_rest_goes_on(dedup: Invoke, tmp_path: Path) -> None:
+    whole = "".join(record(f"a{i}", LEAD + f" Take {i}.") + "\n" for i in range(40)).encode()
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(whole)[:-12])  # the stream ends early
+    good = tmp_path / "good.jsonl"
+    good.write_text(record("b1", OTHER) + "\n")
+    missing = tmp_path / "missing.jsonl"
+    out = dedup("filter", "--index", tmp_path / "idx", cut, missing, good)
+    assert out.status == 2
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert records[-1]["id"] == "b1" and all("dedup" in r for r in records)
+    assert f"{cut}: damaged gzip stream" in out.stderr
+    assert f"{missing}: no such file or directory" in out.stderr
+    assert "internal error" not in out.stderr and "interrupted" not in out.stderr

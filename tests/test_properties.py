@@ -2,10 +2,11 @@
 
 import random
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup import Article, Params, clean, scan
+from dedup import Article, Params, clean, lsh, scan
 from dedup.verify import jaccard_text
 
 WORDS = [
@@ -68,3 +69,18 @@ def test_shuffling_articles_does_not_change_clusters(
 def test_similarity_is_symmetric_and_in_unit_interval(a: str, b: str) -> None:
     forward, backward = jaccard_text(a, b, PARAMS), jaccard_text(b, a, PARAMS)
     assert forward == backward and 0.0 <= forward <= 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 6), st.integers(0, 90), st.integers(1, 5), st.randoms(use_true_random=False))
+def test_both_banding_paths_give_the_same_pairs(
+    bands: int, columns: int, spread: int, rng: random.Random
+) -> None:
+    # few distinct keys per band, so that columns collide
+    keys = np.array(
+        [[rng.randrange(spread) + 10 * b for _ in range(columns)] for b in range(bands)],
+        dtype=np.uint64,
+    )
+    small, large = lsh._pairs_small(keys), lsh._pairs_sorted(keys)
+    assert small.dtype == large.dtype == np.int64
+    assert small.shape == large.shape and (small == large).all()

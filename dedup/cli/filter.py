@@ -7,6 +7,7 @@ import itertools
 import re
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -15,14 +16,14 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import IndexRefused, InputError
+from ..errors import Diagnostics, IndexRefused, InputError
 from ..filter import Filter, verdict_record
 from ..formats import iter_articles, jsonl
 from ..index import Index, hash_articles, open_index
 from .app import cli
 from .common import EXIT_ERROR, EXIT_OK, Run, emit, engine_options, make_run
 
-_BULK = 1000  # articles per transaction when adding an archive
+_READ = 10_000  # articles read and hashed at once when adding an archive
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -49,8 +50,12 @@ def _open(run: Run, spec: str, prefix: str, create: bool = True) -> Index:
     return open_index(spec, run.params, prefix, create)
 
 
-def _lines(paths: tuple[str, ...]) -> Iterator[tuple[str, int, bytes]]:
-    """(file, line number, raw line) from the files given, or from stdin."""
+def _lines(paths: tuple[str, ...], diagnostics: Diagnostics) -> Iterator[tuple[str, int, bytes]]:
+    """(file, line number, raw line) from the files given, or from stdin.
+
+    A file that cannot be read, or a gzip file that is damaged, is reported and left
+    where it fails; the next file goes on.
+    """
     if not paths:
         for number, raw in enumerate(sys.stdin.buffer, 1):
             yield "<stdin>", number, raw.rstrip(b"\n")
@@ -58,9 +63,16 @@ def _lines(paths: tuple[str, ...]) -> Iterator[tuple[str, int, bytes]]:
     for path in paths:
         opener: Any = gzip.open if path.endswith(".gz") else open
         handle: IO[bytes]
-        with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, 1):
-                yield path, number, raw.rstrip(b"\n")
+        number = 0
+        try:
+            with opener(path, "rb") as handle:
+                for number, raw in enumerate(handle, 1):
+                    yield path, number, raw.rstrip(b"\n")
+        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+            reason = f"damaged gzip stream ({err}); read its first {number} lines"
+            diagnostics.error(InputError(path, reason))
+        except OSError as err:
+            diagnostics.error(InputError(path, (err.strerror or str(err)).lower()))
 
 
 @cli.command(name="filter")
@@ -93,7 +105,7 @@ def filter_command(
     index = _open(run, spec, prefix)
     checker = Filter(index, run.params, flag_versions)
     try:
-        for path, number, raw in _lines(tuple(p for p in paths if p != "-")):
+        for path, number, raw in _lines(tuple(p for p in paths if p != "-"), run.diagnostics):
             try:
                 article = jsonl.parse_line(raw, path, number, run.diagnostics)
                 if article is None:
@@ -170,10 +182,12 @@ def add_command(paths: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -
     started = time.perf_counter()
     articles = iter_articles(paths, run.diagnostics)
     with _open(run, spec, prefix) as index:
-        while chunk := list(itertools.islice(articles, _BULK)):
-            with index.transaction():  # each chunk goes in whole or not at all
-                for article, hashed in zip(chunk, hash_articles(chunk, run.params), strict=True):
-                    index.add(article, hashed)
+        while chunk := list(itertools.islice(articles, _READ)):
+            pairs = list(zip(chunk, hash_articles(chunk, run.params), strict=True))
+            for start in range(0, len(pairs), index.batch):
+                with index.transaction():  # each batch goes in whole or not at all
+                    for article, hashed in pairs[start : start + index.batch]:
+                        index.add(article, hashed)
             added += len(chunk)
     seconds = time.perf_counter() - started
     if not run.quiet:

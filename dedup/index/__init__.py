@@ -9,6 +9,7 @@ stored in it, and opening it with others is refused.
 from __future__ import annotations
 
 import importlib.metadata
+import itertools
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,7 +23,7 @@ from ..config import Params
 from ..errors import IndexRefused
 from ..lsh import band_keys
 from ..model import Article, Story
-from ..shingle import shingle
+from ..shingle import Shingles, shingle
 from ..signature import SCHEME, signatures
 
 FORMAT = "dedup-index-1"
@@ -75,6 +76,7 @@ def hash_articles(articles: Sequence[Article], params: Params) -> list[Hashed]:
     found = shingle(texts, params.shingle_size)
     signed = signatures(found, params.num_perm, params.seed)
     keys = band_keys(signed, params.bands, params.rows)
+    sets = _distinct(found)
     out = []
     start = 0
     for article in articles:
@@ -84,13 +86,25 @@ def hash_articles(articles: Sequence[Article], params: Params) -> list[Hashed]:
             Hashed(
                 paragraphs=tuple((eligible - start).tolist()),
                 texts=tuple(texts[i] for i in eligible.tolist()),
-                shingles=tuple(np.unique(found.of(i)) for i in eligible.tolist()),
+                shingles=tuple(sets[i] for i in eligible.tolist()),
                 keys=keys[:, eligible],
                 signatures=signed[:, eligible],
             )
         )
         start = end
     return out
+
+
+def _distinct(found: Shingles) -> list[np.ndarray]:
+    """Each paragraph's sorted, distinct shingle hashes (one sort for the whole batch)."""
+    owner = np.repeat(np.arange(len(found)), np.diff(found.offsets))
+    order = np.lexsort((found.hashes, owner))
+    hashes, owner = found.hashes[order], owner[order]
+    new = np.ones(len(hashes), dtype=bool)
+    new[1:] = (hashes[1:] != hashes[:-1]) | (owner[1:] != owner[:-1])
+    hashes, owner = hashes[new], owner[new]
+    cuts = np.searchsorted(owner, np.arange(len(found) + 1)).tolist()
+    return [hashes[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 def hash_article(article: Article, params: Params) -> Hashed:
@@ -126,6 +140,8 @@ class Index(ABC):
 
     params: Params
     location: str
+    batch = 1000
+    """Articles per transaction when adding in bulk: other writers wait while one lasts."""
 
     @abstractmethod
     def candidates(self, hashed: Hashed) -> list[list[Entry]]:

@@ -27,6 +27,7 @@ from ..model import Article, Story
 from . import Entry, Hashed, Index, Summary, check_structure, now, structure
 
 BUSY_SECONDS = 30.0
+MMAP_BYTES = 1 << 31  # read pages through a memory map: no system call per B-tree page
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS articles (
@@ -71,15 +72,19 @@ def story_of(data: str | None) -> Story:
 class SqliteIndex(Index):
     """An index in one SQLite file (see the module docstring)."""
 
+    batch = 10_000  # each commit rewrites most pages of the band B-tree: commit seldom
+
     def __init__(self, path: str, params: Params, create: bool = True) -> None:
         self.params = params
         self.location = path
+        self._bands: list[tuple[np.ndarray, int]] = []  # (band keys, pid) not yet inserted
         if not create and not os.path.exists(path):
             raise IndexRefused(f"{path}: no such index")
         try:
             self._db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             with self._write():
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
@@ -104,7 +109,9 @@ class SqliteIndex(Index):
             ) from None
         try:
             yield
+            self._flush()
         except BaseException:
+            self._bands.clear()
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
@@ -118,38 +125,36 @@ class SqliteIndex(Index):
             yield
 
     def candidates(self, hashed: Hashed) -> list[list[Entry]]:
+        """One query for the paragraphs sharing any band key; NumPy says with which paragraph.
+
+        Each stored paragraph keeps its band keys, so matching them against the article's
+        replaces a Python loop over every (key, paragraph) row of the bands table.
+        """
         keys = hashed.keys
         if not keys.shape[1]:
             return []
-        flat = _signed(keys.T.reshape(-1))
-        owners = np.repeat(np.arange(keys.shape[1]), keys.shape[0]).tolist()
-        by_key: dict[int, list[int]] = {}
-        for key, owner in zip(flat, owners, strict=True):
-            by_key.setdefault(key, []).append(owner)
-        wanted: dict[int, set[int]] = {}
-        distinct = list(by_key)
+        self._flush()
+        distinct = _signed(np.unique(keys))
+        rows: dict[int, tuple[str, int, str, bytes, bytes]] = {}
         for start in range(0, len(distinct), _BATCH):
             part = distinct[start : start + _BATCH]
             marks = ",".join("?" * len(part))
-            for key, pid in self._db.execute(
-                f"SELECT key, pid FROM bands WHERE key IN ({marks})", part
-            ):
-                for owner in by_key[key]:
-                    wanted.setdefault(pid, set()).add(owner)
-        entries: list[list[Entry]] = [[] for _ in range(keys.shape[1])]
-        pids = list(wanted)
-        for start in range(0, len(pids), _BATCH):
-            part = pids[start : start + _BATCH]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                "SELECT p.pid, a.id, p.idx, p.text, p.shingles FROM paragraphs p "
-                f"JOIN articles a ON a.num = p.num WHERE p.pid IN ({marks})",
+            for pid, *row in self._db.execute(
+                "SELECT p.pid, a.id, p.idx, p.text, p.shingles, p.keys FROM paragraphs p "
+                "JOIN articles a ON a.num = p.num "
+                f"WHERE p.pid IN (SELECT pid FROM bands WHERE key IN ({marks}))",
                 part,
-            )
-            for pid, article, idx, text, blob in rows:
-                entry = Entry(article, idx, text, np.frombuffer(blob, dtype=np.uint64))
-                for owner in wanted[pid]:
-                    entries[owner].append(entry)
+            ):
+                rows[pid] = tuple(row)
+        found = [rows[pid] for pid in sorted(rows)]
+        entries: list[list[Entry]] = [[] for _ in range(keys.shape[1])]
+        if not found:
+            return entries
+        stored = np.frombuffer(b"".join(r[4] for r in found), dtype="<u8").reshape(len(found), -1)
+        shares = (stored.astype(np.uint64)[:, :, None] == keys[None, :, :]).any(axis=1)
+        made = [Entry(a, i, t, np.frombuffer(blob, dtype=np.uint64)) for a, i, t, blob, _ in found]
+        for j, k in zip(*np.nonzero(shares), strict=True):
+            entries[k].append(made[j])
         return entries
 
     def add(self, article: Article, hashed: Hashed, when: float | None = None) -> bool:
@@ -167,7 +172,6 @@ class SqliteIndex(Index):
                 ),
             )
             num = cursor.lastrowid
-            bands: list[tuple[int, int]] = []
             for k, (idx, text, shingles) in enumerate(
                 zip(hashed.paragraphs, hashed.texts, hashed.shingles, strict=True)
             ):
@@ -179,14 +183,29 @@ class SqliteIndex(Index):
                     (num, idx, text, *blobs),
                 ).lastrowid
                 assert pid is not None
-                bands.extend((key, pid) for key in _signed(keys))
-            self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", bands)
+                self._bands.append((keys, pid))
         return replaced
+
+    def _flush(self) -> None:
+        """Insert the band rows added so far in this transaction, in key order.
+
+        The bands table is a B-tree on random keys: rows inserted in key order touch
+        each page once per batch instead of once per row (see benchmarks/RESULTS.md).
+        """
+        if not self._bands:
+            return
+        keys = np.concatenate([k for k, _ in self._bands]).astype(np.uint64).view(np.int64)
+        pids = np.repeat([pid for _, pid in self._bands], [len(k) for k, _ in self._bands])
+        order = np.lexsort((pids, keys))
+        rows = zip(keys[order].tolist(), pids[order].tolist(), strict=True)
+        self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", rows)
+        self._bands.clear()
 
     def _remove(self, article_id: str) -> bool:
         row = self._db.execute("SELECT num FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             return False
+        self._flush()  # its band rows may still be waiting
         (num,) = row
         doomed: list[tuple[int, int]] = []
         for pid, blob in self._db.execute(

@@ -1,0 +1,407 @@
+"""dedup filter and dedup index on a real redis-server, started by the tests on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from conftest import Invoke
+from datasketch import LeanMinHash, MinHashLSH
+
+from dedup import Article, Params, Story
+from dedup.errors import IndexRefused
+from dedup.filter import Filter
+from dedup.index import hash_article, open_index
+
+LEAD = (
+    "The minister said the talks would resume next week in Geneva after a long pause "
+    "in negotiations."
+)
+OTHER = "Brand new paragraph about something else that has never been seen before today."
+THIRD = "A third paragraph with enough words in it to be indexed by the filter as well."
+
+
+class Server:
+    """A redis-server of our own on a free loopback port, in a temporary folder."""
+
+    def __init__(self, exe: str, folder: Path) -> None:
+        self.exe = exe
+        self.folder = folder
+        folder.mkdir(exist_ok=True)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, persist: bool = False) -> None:
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
+        args += ["--save", "", "--appendonly", "yes" if persist else "no"]
+        self.proc = subprocess.Popen(
+            [self.exe, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        client = redis.Redis.from_url(self.url)
+        for _ in range(200):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    exe = shutil.which("redis-server")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: CI must install it (see .ci/run)")
+        pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
+    found = Server(exe, tmp_path / "redis")
+    found.start()
+    yield found
+    found.kill()
+
+
+def record(article_id: str, *paragraphs: str) -> str:
+    return json.dumps({"id": article_id, "paragraphs": list(paragraphs), "desk": "world"})
+
+
+def dedup_process(*args: str, stdin: Any = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dedup", *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def assert_consistent(client: redis.Redis, prefix: str = "dedup", bands: int = 16) -> int:
+    """Every committed article wholly present, nothing else: datasketch's tables included.
+
+    Returns the number of paragraphs (LSH keys) stored.
+    """
+    p = prefix.encode() + b":"
+    expected = set()
+    for article, commit in client.hgetall(p + b"gens").items():
+        gen, idxs, _ = commit.split(b"|", 2)
+        expected |= {gen + b":" + i + b":" + article for i in idxs.split(b",") if i}
+    keys_table = p + b"lsh_keys"
+    stored = client.hgetall(keys_table)
+    assert set(stored) == expected, "LSH keys lost or left over"
+    pipe = client.pipeline()
+    for key in stored:
+        pipe.lrange(keys_table + key, 0, -1)
+        pipe.exists(p + b"e:" + key)
+    answers = pipe.execute()
+    members: dict[bytes, set[bytes]] = {}
+    for key, hs, entry in zip(stored, answers[0::2], answers[1::2], strict=True):
+        assert entry == 1 and len(hs) == bands
+        for i, h in enumerate(hs):
+            members.setdefault(p + b"lsh_bucket_" + i.to_bytes(2, "big") + h, set()).add(key)
+    buckets = {k for k in client.scan_iter(p + b"lsh_bucket_*") if client.type(k) == b"set"}
+    assert buckets == set(members)
+    for bucket, keys in members.items():
+        assert client.smembers(bucket) == keys
+    fields = sum(client.hlen(p + b"lsh_bucket_" + i.to_bytes(2, "big")) for i in range(bands))
+    assert fields == len(members)
+    assert client.zcard(p + b"added") == client.hlen(p + b"gens")
+    return len(stored)
+
+
+def test_datasketch_reads_and_writes_the_same_layout(server: Server) -> None:
+    params = Params()
+    articles = [
+        Article("a", (LEAD, OTHER), "m", "jsonl"),
+        Article("b", (LEAD + " Officials said.", THIRD), "m", "jsonl"),
+    ]
+    with open_index(server.url, params) as index:
+        for article in articles:
+            index.add(article, hash_article(article, params))
+        ours = index.candidates(hash_article(articles[1], params))
+    client = server.client()
+    config = {"type": "redis", "redis": {"host": "127.0.0.1", "port": server.port}}
+    lsh = MinHashLSH(
+        num_perm=params.num_perm,
+        params=(params.bands, params.rows),
+        storage_config={**config, "basename": b"dedup:lsh"},
+        prepickle=False,
+    )
+    hashed = hash_article(articles[1], params)
+    for k, entries in enumerate(ours):
+        lean = LeanMinHash(seed=params.seed, hashvalues=hashed.signatures[:, k], scheme="affine32")
+        found = {key.split(b":", 2)[2].decode() for key in lsh.query(lean)}
+        assert found == {e.article for e in entries}
+    assert [e.article for e in ours[0]] == ["a", "b"]
+
+    # datasketch inserting the same keys elsewhere writes the same keys and values
+    twin = MinHashLSH(
+        num_perm=params.num_perm,
+        params=(params.bands, params.rows),
+        storage_config={**config, "basename": b"twin:lsh"},
+        prepickle=False,
+    )
+    by_id = {a.id: hash_article(a, params) for a in articles}
+    for key in lsh.keys.keys():  # noqa: SIM118 (a datasketch storage, not a dict)
+        _, idx, article = key.split(b":", 2)
+        hashed = by_id[article.decode()]
+        signature = hashed.signatures[:, hashed.paragraphs.index(int(idx))]
+        twin.insert(key, LeanMinHash(seed=params.seed, hashvalues=signature, scheme="affine32"))
+
+    def dump(prefix: bytes) -> dict[bytes, Any]:
+        out: dict[bytes, Any] = {}
+        for key in client.scan_iter(prefix + b"lsh*"):
+            kind = client.type(key)
+            value: Any = {
+                b"hash": lambda k: client.hgetall(k),
+                b"set": lambda k: client.smembers(k),
+                b"list": lambda k: client.lrange(k, 0, -1),
+            }[kind](key)
+            if kind == b"hash":
+                value = {f: v.replace(prefix, b"") for f, v in value.items()}
+            out[key[len(prefix) :]] = value
+        return out
+
+    assert dump(b"dedup:") == dump(b"twin:")
+    assert assert_consistent(client) == 4
+
+    with open_index(server.url, params) as index:
+        assert index.remove("a") and index.remove("b")
+    assert lsh.is_empty() and lsh.keys.size() == 0
+    assert not [k for k in client.scan_iter(b"dedup:*") if b"lsh" in k or b":e:" in k]
+
+
+def test_stream_with_malformed_lines_keeps_count_and_order(dedup: Invoke, server: Server) -> None:
+    lines = [
+        record("a1", LEAD, OTHER, LEAD.rstrip(".")),
+        "{broken",
+        "",
+        "[1, 2]",
+        record("a2", "GENEVA - " + LEAD, "A fresh paragraph written for the second story only."),
+    ]
+    out = dedup("filter", "--index", server.url, input="\n".join(lines) + "\n")
+    assert out.status == 2
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(records) == 5
+    first, broken, blank, array, second = records
+    assert first["dedup"]["status"] == "partial" and first["cleaned"] == [LEAD, OTHER]
+    assert first["duplicates"][0]["in"] == "article"
+    assert (broken["line"], blank["line"], array["line"]) == (2, 3, 4)
+    assert "malformed JSON" in broken["error"] and blank["error"] == "blank line"
+    [dup] = second["duplicates"]
+    assert dup["match"]["article"] == "a1" and dup["in"] == "index"
+    assert dup["changes"] == ["extended"]
+
+
+def test_two_filter_processes_see_each_others_articles(server: Server) -> None:
+    args = ("filter", "--index", server.url)
+    one, two = (dedup_process(*args, stdin=subprocess.PIPE) for _ in range(2))
+
+    def check(proc: subprocess.Popen[bytes], line: str) -> dict[str, Any]:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(line.encode() + b"\n")
+        proc.stdin.flush()
+        return json.loads(proc.stdout.readline())  # each record is flushed as it is done
+
+    assert check(one, record("x", LEAD))["dedup"]["status"] == "new"
+    seen = check(two, record("y", LEAD + " Officials said."))
+    assert seen["duplicates"][0]["match"]["article"] == "x"
+    assert check(two, record("z", OTHER))["dedup"]["status"] == "new"
+    assert check(one, record("w", OTHER))["duplicates"][0]["match"]["article"] == "z"
+    for proc in (one, two):
+        _, err = proc.communicate(b"")
+        assert proc.returncode == 0, err
+
+
+def test_concurrent_writers_give_consistent_verdicts(
+    server: Server, tmp_path: Path, reuters: list
+) -> None:
+    originals = [r for r in reuters if len(r["paragraphs"]) >= 2][:300]
+    halves = [originals[:150], originals[150:]]
+    feeds = []
+    for i, half in enumerate(halves):
+        # each feed: its own originals, and copies of the other half's originals
+        other = halves[1 - i]
+        lines = [json.dumps(r) for r in half]
+        lines += [json.dumps({**r, "id": "copy-" + r["id"]}) for r in other]
+        feed = tmp_path / f"feed{i}.jsonl"
+        feed.write_text("\n".join(lines) + "\n")
+        feeds.append(feed)
+    procs = [dedup_process("filter", "--index", server.url, str(feed)) for feed in feeds]
+    outputs = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e for _, e in outputs]
+    status = {}
+    for out, _ in outputs:
+        lines = out.splitlines()
+        assert len(lines) == 300
+        for line in lines:
+            found = json.loads(line)
+            status[found["id"]] = found["dedup"]["status"]
+    hashed = {
+        r["id"]: hash_article(Article(r["id"], tuple(r["paragraphs"]), "", ""), Params())
+        for r in originals
+    }
+    for r in originals:
+        if hashed[r["id"]].paragraphs:  # whichever came second found the other whole
+            assert "duplicate" in (status[r["id"]], status["copy-" + r["id"]]), r["id"]
+    stored = assert_consistent(server.client())
+    assert stored == 2 * sum(len(h.paragraphs) for h in hashed.values())
+
+
+def test_restart_and_reopen(server: Server, dedup: Invoke) -> None:
+    server.kill()
+    server.start(persist=True)
+    assert (
+        dedup("filter", "--index", server.url, input=record("a1", LEAD, OTHER) + "\n").status == 0
+    )
+    server.client().shutdown()  # a clean stop writes the append-only file
+    server.kill()
+    server.start(persist=True)
+    again = dedup_process("filter", "--index", server.url, "--no-add", stdin=subprocess.PIPE)
+    out, err = again.communicate(record("b1", OTHER).encode() + b"\n")
+    assert again.returncode == 0, err
+    assert json.loads(out)["dedup"] == {
+        "status": "duplicate",
+        "added": False,
+        "replaced": False,
+        "version_of": None,
+        "relation": None,
+    }
+    stats = json.loads(dedup("index", "stats", "--index", server.url).stdout)
+    assert (stats["articles"], stats["paragraphs"]) == (1, 2)
+    assert stats["params"]["shingle_size"] == "5"
+
+
+def test_other_parameters_are_refused(server: Server, dedup: Invoke) -> None:
+    dedup("filter", "--index", server.url, input=record("a1", LEAD) + "\n")
+    out = dedup(
+        "filter", "--index", server.url, "--shingle-size", "4", input=record("a2", LEAD) + "\n"
+    )
+    assert out.status == 2
+    assert "built with other parameters: shingle_size 5 (now 4)" in out.stderr
+    assert out.stdout == ""
+    with pytest.raises(IndexRefused, match="seed 1 \\(now 9\\)"):
+        open_index(server.url, Params(seed=9))
+
+
+def test_resending_an_article_replaces_it(server: Server, dedup: Invoke) -> None:
+    dedup("filter", "--index", server.url, input=record("a1", LEAD, OTHER) + "\n")
+    again = dedup("filter", "--index", server.url, input=record("a1", LEAD, THIRD) + "\n")
+    found = json.loads(again.stdout)
+    assert found["duplicates"] == [] and found["dedup"]["replaced"] is True
+    copy = dedup("filter", "--index", server.url, "--no-add", input=record("b", OTHER) + "\n")
+    assert json.loads(copy.stdout)["dedup"]["status"] == "new"  # the old version is gone
+    assert assert_consistent(server.client()) == 2
+    assert server.client().hkeys(b"dedup:gens") == [b"a1"]
+
+
+def test_index_add_remove_prune(server: Server, dedup: Invoke, seed: Path) -> None:
+    url = server.url
+    assert dedup("index", "stats", "--index", url).status == 2  # no index there yet
+    assert dedup("index", "add", "--index", url, seed.parent).status == 0
+    stats = json.loads(dedup("index", "stats", "--index", url).stdout)
+    assert stats["articles"] == 1 and stats["paragraphs"] > 0
+    assert dedup("index", "remove", "--index", url, "nope").status == 2
+    assert dedup("index", "remove", "--index", url, "wire-milley-kirby.txt").status == 0
+    dedup("index", "add", "--index", url, seed.parent)
+    assert dedup("index", "prune", "--index", url, "--older-than", "1h").status == 0
+    assert json.loads(dedup("index", "stats", "--index", url).stdout)["articles"] == 1
+    assert dedup("index", "prune", "--index", url, "--older-than", "0s").status == 0
+    assert json.loads(dedup("index", "stats", "--index", url).stdout)["articles"] == 0
+    assert assert_consistent(server.client()) == 0
+
+
+def test_redis_killed_mid_stream(server: Server) -> None:
+    proc = dedup_process("filter", "--index", server.url, stdin=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    for i, text in enumerate((LEAD, OTHER)):
+        proc.stdin.write(record(f"a{i}", text).encode() + b"\n")
+        proc.stdin.flush()
+        assert json.loads(proc.stdout.readline())["dedup"]["added"] is True
+    server.kill()
+    out, err = proc.communicate(
+        (record("a2", THIRD) + "\n" + record("a3", THIRD + " More.") + "\n").encode()
+    )
+    assert proc.returncode == 2
+    [failed] = [json.loads(line) for line in out.splitlines()]  # nothing after it
+    assert failed["line"] == 3 and f"127.0.0.1:{server.port}" in failed["error"]
+    assert "Traceback" not in err.decode()
+    assert err.decode().strip().splitlines() == [f"dedup: error: {failed['error']}"]
+
+
+def test_unreachable_at_open(server: Server, dedup: Invoke) -> None:
+    server.kill()
+    out = dedup("filter", "--index", server.url, input=record("a1", LEAD) + "\n")
+    assert out.status == 2 and out.stdout == ""
+    assert f"redis://127.0.0.1:{server.port}/0" in out.stderr and "unreachable" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_prefixes_isolate_indexes(server: Server, dedup: Invoke) -> None:
+    url = server.url
+    dedup("filter", "--index", url, "--prefix", "desk1", input=record("a1", LEAD) + "\n")
+    other = dedup(
+        "filter", "--index", url, "--prefix", "desk2", input=record("b1", LEAD + " Yes.") + "\n"
+    )
+    assert json.loads(other.stdout)["dedup"]["status"] == "new"
+    assert (
+        dedup("index", "prune", "--index", url, "--prefix", "desk1", "--older-than", "0s").status
+        == 0
+    )
+    stats = json.loads(dedup("index", "stats", "--index", url, "--prefix", "desk2").stdout)
+    assert stats["articles"] == 1
+    assert assert_consistent(server.client(), "desk1") == 0
+    assert assert_consistent(server.client(), "desk2") == 1
+    bad = dedup("filter", "--index", url, "--prefix", "a:b", input=record("c", LEAD) + "\n")
+    assert bad.status == 2 and "without ':'" in bad.stderr
+
+
+def test_kill_9_during_ingest_leaves_a_consistent_index(
+    server: Server, tmp_path: Path, reuters: list
+) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in reuters[:3000]))
+    proc = dedup_process("filter", "--index", server.url, str(feed))
+    assert proc.stdout is not None
+    for _ in range(200):  # well into the stream
+        if proc.stdout.readline() == b"":
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    client = server.client()
+    assert assert_consistent(client) > 0
+    with open_index(server.url, Params(), create=False) as reopened:
+        assert reopened.summary().articles == client.hlen(b"dedup:gens") >= 200
+
+
+def test_python_api_and_stories(server: Server) -> None:
+    story = Story(guid="urn:story:1", version="2", signals=("update",))
+    with open_index(server.url, Params(), prefix="api") as index:
+        checker = Filter(index)
+        first = checker.check(Article("x", (LEAD,), "mem", "jsonl", story=story))
+        second = checker.check(Article("y", (LEAD + " Officials confirmed it.",), "mem", "jsonl"))
+        assert index.stories("urn:story:1") == [("x", story)]
+        assert index.stories("urn:none") == []
+    assert first.status == "new" and first.added
+    [dup] = second.duplicates
+    assert (dup.article, dup.match, dup.indexed) == ("x", 0, True)
