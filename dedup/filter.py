@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from .changes import classify
 from .clean import REMOVABLE, clean
 from .config import Params
@@ -75,10 +77,11 @@ class Filter:
                 changes = classify(article.paragraphs[kept], text)
                 similarity = _similarity(result, i)
                 found[i] = Duplicate(i, article.id, kept, similarity, changes, False)
-        for i, entries in zip(hashed.paragraphs, self.index.candidates(hashed), strict=True):
+        candidates = self.index.candidates(hashed)
+        for k, (i, entries) in enumerate(zip(hashed.paragraphs, candidates, strict=True)):
             if i in found:
                 continue
-            best = self._best(hashed, hashed.paragraphs.index(i), entries, article.id)
+            best = self._best(hashed, k, entries, article.id)
             if best is not None:
                 entry, similarity = best
                 changes = classify(entry.text, article.paragraphs[i])
@@ -89,13 +92,13 @@ class Filter:
         self, hashed: Hashed, k: int, entries: list[Entry], own_id: str
     ) -> tuple[Entry, float] | None:
         """The stored paragraph most similar to paragraph k, if it is a near-duplicate."""
-        mine = set(hashed.shingles[k].tolist())
+        mine = hashed.shingles[k]
         best: tuple[Entry, float] | None = None
         for entry in entries:
             if entry.article == own_id:
                 continue
-            theirs = set(entry.shingles.tolist())
-            common = len(mine & theirs)
+            theirs = entry.shingles
+            common = len(np.intersect1d(mine, theirs, assume_unique=True))
             similarity = common / (len(mine) + len(theirs) - common)
             inside = common == min(len(mine), len(theirs))
             if (similarity >= self.params.threshold or inside) and (

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..config import Params
 from ..errors import IndexRefused
-from ..lsh import band_keys
+from ..lsh import band_keys, unique_counts
 from ..model import Article, Story
 from ..shingle import shingle
 from ..signature import SCHEME, signatures
@@ -84,7 +84,7 @@ def hash_articles(articles: Sequence[Article], params: Params) -> list[Hashed]:
             Hashed(
                 paragraphs=tuple((eligible - start).tolist()),
                 texts=tuple(texts[i] for i in eligible.tolist()),
-                shingles=tuple(np.unique(found.of(i)) for i in eligible.tolist()),
+                shingles=tuple(unique_counts(found.of(i))[0] for i in eligible.tolist()),
                 keys=keys[:, eligible],
                 signatures=signed[:, eligible],
             )

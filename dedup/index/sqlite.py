@@ -180,6 +180,7 @@ class SqliteIndex(Index):
                 ).lastrowid
                 assert pid is not None
                 bands.extend((key, pid) for key in _signed(keys))
+            bands.sort()  # in key order, the B-tree is filled page by page
             self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", bands)
         return replaced
 
