@@ -22,6 +22,7 @@ from ..errors import Diagnostics, InputError
 from ..model import Article, Source
 from ..segment import paragraph_spans, remove_spans
 from . import ninjs
+from .nesting import check_nesting
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ def parse_line(
         ) from None
     if not isinstance(record, dict):
         raise InputError(path, f"expected a JSON object, got {_kind(record)}", number)
+    check_nesting(record, raw, path, number)
     article_id = record.get("id")
     if "paragraphs" not in record and "text" not in record and ninjs.is_ninjs(record):
         valid = isinstance(article_id, str | int) and not isinstance(article_id, bool)
@@ -130,7 +132,8 @@ def parse_line(
 
 
 def _kind(value: Any) -> str:
-    return {list: "an array", str: "a string", type(None): "null"}.get(type(value), "a number")
+    kinds = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number")
 
 
 def read(

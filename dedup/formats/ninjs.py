@@ -24,6 +24,7 @@ from ..model import Article, Source, Story
 from ..segment import paragraph_spans, remove_spans
 from . import html, markup, story
 from .encoding import Decoded, decode
+from .nesting import check_nesting
 from .xml import collapse
 
 _BODY = re.compile(r"body_[A-Za-z0-9_]+")
@@ -212,6 +213,7 @@ def read(data: bytes, path: str, name: str, article_id: str, diagnostics: Diagno
         raise InputError(
             path, f"malformed JSON ({err.msg} at column {err.colno})", err.lineno
         ) from None
+    check_nesting(document, data, path)
     items = document if isinstance(document, list) else [document]
     if not items or not all(isinstance(item, dict) for item in items):
         raise InputError(path, "expected a ninjs object or an array of ninjs objects")
