@@ -23,6 +23,7 @@ import numpy as np
 
 from ..config import Params
 from ..errors import IndexRefused
+from ..lsh import FIRST_OF_BUCKET, MAX_BUCKET
 from ..model import Article, Story
 from . import Entry, Hashed, Index, Summary, check_structure, now, structure
 
@@ -45,6 +46,15 @@ CREATE TABLE IF NOT EXISTS bands (
 ) WITHOUT ROWID;
 """
 _BATCH = 900  # SQL parameters per statement
+# The stored paragraphs sharing each band key; like a scan, a bucket of more than
+# MAX_BUCKET only offers its first FIRST_OF_BUCKET (bounded work per check).
+_BUCKETS = f"""
+SELECT key, pid FROM (
+    SELECT key, pid, row_number() OVER (PARTITION BY key ORDER BY pid) AS rank,
+        count(*) OVER (PARTITION BY key) AS size
+    FROM bands WHERE key IN ({{marks}})
+) WHERE rank <= CASE WHEN size > {MAX_BUCKET} THEN {FIRST_OF_BUCKET} ELSE size END
+"""
 
 
 def _signed(keys: np.ndarray) -> list[int]:
@@ -131,11 +141,8 @@ class SqliteIndex(Index):
         for start in range(0, len(distinct), _BATCH):
             part = distinct[start : start + _BATCH]
             marks = ",".join("?" * len(part))
-            for key, pid in self._db.execute(
-                f"SELECT key, pid FROM bands WHERE key IN ({marks})", part
-            ):
-                for owner in by_key[key]:
-                    wanted.setdefault(pid, set()).add(owner)
+            for key, pid in self._db.execute(_BUCKETS.format(marks=marks), part):
+                wanted.setdefault(pid, set()).update(by_key[key])
         entries: list[list[Entry]] = [[] for _ in range(keys.shape[1])]
         pids = list(wanted)
         for start in range(0, len(pids), _BATCH):
