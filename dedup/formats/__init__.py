@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from ..errors import Diagnostics, InputError
+from ..errors import Diagnostics, InputError, printable
 from ..gcpause import paused
 from ..model import Article, Source
 from . import html, jsonl, markup, newsml, ninjs, nitf, text, xml
@@ -158,7 +158,7 @@ def _files(paths: Sequence[str], diagnostics: Diagnostics) -> Iterator[tuple[str
                 diagnostics.warn(path, "given more than once; read once")
                 continue
             seen.add(real)
-            yield path, name, name if os.path.isdir(given) else given
+            yield path, name, printable(name if os.path.isdir(given) else given)
 
 
 def iter_articles(
