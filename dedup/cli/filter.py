@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import re
 import sys
 import time
+import zlib
 from collections.abc import Iterator
-from typing import IO, Any
+from contextlib import nullcontext
+from typing import Any
 
 import click
 import orjson
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import IndexRefused, InputError
+from ..errors import Diagnostics, IndexRefused, InputError
 from ..filter import Filter, verdict_record
-from ..formats import iter_articles, jsonl
+from ..formats import STDIN, iter_articles, jsonl
 from ..index import Index, hash_articles, open_index
 from .app import cli
 from .common import EXIT_ERROR, EXIT_OK, Run, emit, engine_options, make_run
@@ -49,18 +50,28 @@ def _open(run: Run, spec: str, prefix: str, create: bool = True) -> Index:
     return open_index(spec, run.params, prefix, create)
 
 
-def _lines(paths: tuple[str, ...]) -> Iterator[tuple[str, int, bytes]]:
-    """(file, line number, raw line) from the files given, or from stdin."""
-    if not paths:
-        for number, raw in enumerate(sys.stdin.buffer, 1):
-            yield "<stdin>", number, raw.rstrip(b"\n")
-        return
-    for path in paths:
-        opener: Any = gzip.open if path.endswith(".gz") else open
-        handle: IO[bytes]
-        with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, 1):
-                yield path, number, raw.rstrip(b"\n")
+def _lines(paths: tuple[str, ...], diagnostics: Diagnostics) -> Iterator[tuple[str, int, bytes]]:
+    """(file, line number, raw line) of each file in turn ("-" or none: stdin).
+
+    A file that cannot be read, or whose gzip stream is damaged, is reported and the
+    next one is read.
+    """
+    for path in paths or (STDIN,):
+        name, number = "<stdin>" if path == STDIN else path, 0
+        try:
+            with nullcontext(sys.stdin.buffer) if path == STDIN else open(path, "rb") as handle:
+                found = (
+                    jsonl.gzip_lines(handle)
+                    if path.lower().endswith(".gz")
+                    else (raw.rstrip(b"\n") for raw in handle)
+                )
+                for number, raw in enumerate(found, 1):
+                    yield name, number, raw
+        except OSError as err:
+            diagnostics.error(InputError(name, (err.strerror or str(err)).lower()))
+        except zlib.error as err:
+            reason = f"damaged gzip stream ({err}); read its first {number} lines"
+            diagnostics.error(InputError(name, reason))
 
 
 @cli.command(name="filter")
@@ -83,7 +94,7 @@ def filter_command(
     index = _open(run, spec, prefix)
     checker = Filter(index, run.params)
     try:
-        for path, number, raw in _lines(tuple(p for p in paths if p != "-")):
+        for path, number, raw in _lines(paths, run.diagnostics):
             try:
                 article = jsonl.parse_line(raw, path, number, run.diagnostics)
                 if article is None:

@@ -73,6 +73,11 @@ def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield rest
 
 
+def gzip_lines(handle: BinaryIO) -> Iterator[bytes]:
+    """The lines of a gzip stream, without their newline; zlib.error if it is damaged."""
+    return _lines(_gunzip(handle))
+
+
 def parse_line(
     raw: bytes,
     path: str,
