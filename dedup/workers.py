@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def _leave_interrupts_to_parent() -> None:
+    """In a worker: ignore Ctrl-C (sent to the whole process group); the parent stops the
+    pool, which lets running tasks finish instead of printing one traceback per worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def default_workers() -> int:
@@ -58,7 +65,9 @@ class Workers:
         if self._pool is None:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self._pool = ProcessPoolExecutor(self.count, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.count, mp_context=context, initializer=_leave_interrupts_to_parent
+            )
         return self._pool.submit(task, *args)
 
     def map(self, task: Callable[..., T], chunks: Sequence[tuple[Any, ...]]) -> list[T]:
