@@ -16,6 +16,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -86,23 +87,35 @@ class SqliteIndex(Index):
         self.location = path
         if not create and not os.path.exists(path):
             raise IndexRefused(f"{path}: no such index")
-        try:
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
             self._db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            with self._write():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-                if not stored:
-                    self._db.executemany(
-                        "INSERT INTO meta VALUES (?, ?)", sorted(structure(params).items())
-                    )
-                    stored = structure(params)
-        except sqlite3.DatabaseError as err:
-            raise IndexRefused(f"{path}: not a usable index ({err})") from None
+            try:
+                stored = self._setup(params)
+                break
+            except sqlite3.DatabaseError as err:
+                self._db.close()
+                # Two processes creating one index can deadlock on its first lock, and
+                # SQLite then answers "busy" at once instead of waiting: try again.
+                busy = err.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() > deadline:
+                    raise IndexRefused(f"{path}: not a usable index ({err})") from None
+                time.sleep(0.05)
         check_structure(stored, params, path)
+
+    def _setup(self, params: Params) -> dict[str, str]:
+        """WAL journal, tables, and the parameters stored (stored now if new)."""
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._write():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            if not stored:
+                stored = structure(params)
+                self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(stored.items()))
+        return stored
 
     @contextmanager
     def _write(self) -> Iterator[None]:
