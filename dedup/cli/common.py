@@ -170,9 +170,15 @@ def input_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def emit(pieces: Iterable[bytes]) -> None:
-    """Write bytes to stdout, flushing after each piece (a live pipe sees them at once)."""
+    """Write bytes to stdout, flushing after each piece (a live pipe sees them at once).
+
+    A write can take only part of a big piece without an error (when the reader goes
+    away, for one); the rest is written until it all goes or the pipe is found closed.
+    """
     with stdout_guard():
         sys.stdout.flush()
         for piece in pieces:
-            sys.stdout.buffer.write(piece)
+            rest = memoryview(piece)
+            while rest:
+                rest = rest[sys.stdout.buffer.write(rest) :]
             sys.stdout.buffer.flush()

@@ -12,7 +12,7 @@ from .. import html_report
 from ..output import cluster_record, jsonl, scan_document, scan_document_bytes
 from ..report import render_scan, summary
 from .app import cli
-from .common import emit, engine_options, input_paths, make_run, stdout_guard
+from .common import emit, engine_options, input_paths, make_run
 
 
 @cli.command()
@@ -47,8 +47,9 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
             no_color=True if color == "never" else None,
             highlight=False,
         )
-        with stdout_guard():
+        with console.capture() as captured:  # written with emit, which sees a closed pipe
             render_scan(console, result, run.diagnostics.errors)
+        emit([captured.get().encode(console.encoding, "replace")])
     else:
         if fmt == "json":
             emit(scan_document_bytes(result, run.diagnostics.errors))
