@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,6 +31,42 @@ class UsageError(click.UsageError):
 
 class PipeClosed(Exception):
     """Stdout was closed by the reader; raised past click, which would exit with 1."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a command; the message says what it had completed (exit 130)."""
+
+
+@contextlib.contextmanager
+def interruptible(completed: Callable[[], str]) -> Iterator[None]:
+    """Turn Ctrl-C inside the block into Interrupted(completed())."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(completed()) from None
+
+
+@contextlib.contextmanager
+def finish_first() -> Iterator[None]:
+    """Hold a first Ctrl-C until the block is done, then raise it; a second one at once.
+
+    For a unit of work that must be done whole or not at all as far as the user can
+    tell (a filter line: checked, written and added).
+    """
+    held: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        if held:
+            raise KeyboardInterrupt
+        held.append(signum)
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -91,6 +128,7 @@ class Run:
         self.console = stderr()
         self.diagnostics = Diagnostics(self._error, self._warning)
         self.bar = _Bar(enabled=not quiet and self.console.is_terminal)
+        self.read = 0  # articles read so far
 
     def _error(self, problem: InputError) -> None:
         self.console.print(f"[bold red]dedup: error:[/] {problem}", markup=True, soft_wrap=True)
@@ -102,7 +140,9 @@ class Run:
     def articles(
         self, paths: Sequence[str], sources: list[Source] | None = None, keep_raw: bool = False
     ) -> Iterator[Article]:
-        return formats.iter_articles(paths, self.diagnostics, sources, keep_raw)
+        for article in formats.iter_articles(paths, self.diagnostics, sources, keep_raw):
+            self.read += 1
+            yield article
 
     def scan(self, articles: Iterable[Article]) -> ScanResult:
         try:

@@ -21,7 +21,16 @@ from ..filter import Filter, verdict_record
 from ..formats import STDIN, iter_articles, jsonl
 from ..index import Index, hash_articles, open_index
 from .app import cli
-from .common import EXIT_ERROR, EXIT_OK, Run, emit, engine_options, make_run
+from .common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    Run,
+    emit,
+    engine_options,
+    finish_first,
+    interruptible,
+    make_run,
+)
 
 _BULK = 1000  # articles per transaction when adding an archive
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -93,25 +102,35 @@ def filter_command(
     run = make_run(kwargs)
     index = _open(run, spec, prefix)
     checker = Filter(index, run.params)
+    done = 0
+    steps = "checked and written" if no_add else "checked, written and added to the index"
     try:
-        for path, number, raw in _lines(paths, run.diagnostics):
-            try:
-                article = jsonl.parse_line(raw, path, number, run.diagnostics)
-                if article is None:
-                    raise InputError(path, "blank line", number)
-            except InputError as err:
-                run.diagnostics.error(err)
-                emit([orjson.dumps({"error": err.reason, "line": number}) + b"\n"])
-                continue
-            try:
-                verdict = checker.check(article, add=not no_add)
-            except IndexRefused as err:
-                emit([orjson.dumps({"error": str(err), "line": number}) + b"\n"])
-                raise
-            emit([orjson.dumps(verdict_record(verdict, article.body.record)) + b"\n"])
+        with interruptible(lambda: f"{done:,} lines done (each {steps}); none after them"):
+            for path, number, raw in _lines(paths, run.diagnostics):
+                with finish_first():
+                    _filter_line(checker, run, path, number, raw, not no_add)
+                    done += 1
     finally:
         index.close()
     return run.status(False)
+
+
+def _filter_line(checker: Filter, run: Run, path: str, number: int, raw: bytes, add: bool) -> None:
+    """Check one line and write its record (or its error)."""
+    try:
+        article = jsonl.parse_line(raw, path, number, run.diagnostics)
+        if article is None:
+            raise InputError(path, "blank line", number)
+    except InputError as err:
+        run.diagnostics.error(err)
+        emit([orjson.dumps({"error": err.reason, "line": number}) + b"\n"])
+        return
+    try:
+        verdict = checker.check(article, add=add)
+    except IndexRefused as err:
+        emit([orjson.dumps({"error": str(err), "line": number}) + b"\n"])
+        raise
+    emit([orjson.dumps(verdict_record(verdict, article.body.record)) + b"\n"])
 
 
 def window(text: str) -> float:
@@ -170,7 +189,10 @@ def add_command(paths: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -
     added = 0
     started = time.perf_counter()
     articles = iter_articles(paths, run.diagnostics)
-    with _open(run, spec, prefix) as index:
+    with (
+        _open(run, spec, prefix) as index,
+        interruptible(lambda: f"{added:,} articles added, in whole chunks; none after them"),
+    ):
         while chunk := list(itertools.islice(articles, _BULK)):
             with index.transaction():  # each chunk goes in whole or not at all
                 for article, hashed in zip(chunk, hash_articles(chunk, run.params), strict=True):

@@ -12,7 +12,7 @@ from .. import html_report
 from ..output import cluster_record, jsonl, scan_document, scan_document_bytes
 from ..report import render_scan, summary
 from .app import cli
-from .common import emit, engine_options, input_paths, make_run
+from .common import emit, engine_options, input_paths, interruptible, make_run
 
 
 @cli.command()
@@ -39,7 +39,8 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
     and JSON Lines (.jsonl, .jsonl.gz) with "id" and "paragraphs" or "text".
     """
     run = make_run(kwargs)
-    result = run.scan(run.articles(input_paths(paths)))
+    with interruptible(lambda: f"{run.read:,} articles read; no report written"):
+        result = run.scan(run.articles(input_paths(paths)))
     fmt = fmt or ("terminal" if sys.stdout.isatty() else "json")
     if fmt == "terminal":
         console = Console(
