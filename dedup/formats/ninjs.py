@@ -252,4 +252,4 @@ def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
     for (start, end), token in sorted(changes):
         pieces += [text[done:start], token]
         done = end
-    return "".join([*pieces, text[done:]]).encode(state.text.encoding)
+    return state.text.encode("".join([*pieces, text[done:]]))
