@@ -187,21 +187,24 @@ class SqliteIndex(Index):
                 ),
             )
             num = cursor.lastrowid
-            bands: list[tuple[int, int]] = []
+            pids = []
             for k, (idx, text, shingles) in enumerate(
                 zip(hashed.paragraphs, hashed.texts, hashed.shingles, strict=True)
             ):
                 keys = hashed.keys[:, k]
                 blobs = (shingles.astype("<u8").tobytes(), keys.astype("<u8").tobytes())
-                pid = self._db.execute(
-                    "INSERT INTO paragraphs (num, idx, text, shingles, keys) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (num, idx, text, *blobs),
-                ).lastrowid
-                assert pid is not None
-                bands.extend((key, pid) for key in _signed(keys))
-            bands.sort()  # in key order, the B-tree is filled page by page
-            self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", bands)
+                pids.append(
+                    self._db.execute(
+                        "INSERT INTO paragraphs (num, idx, text, shingles, keys) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (num, idx, text, *blobs),
+                    ).lastrowid
+                )
+            keys = hashed.keys.astype(np.uint64).view(np.int64).reshape(-1)
+            owners = np.tile(np.array(pids, dtype=np.int64), hashed.keys.shape[0])
+            order = np.lexsort((owners, keys))  # in key order the B-tree fills page by page
+            rows = zip(keys[order].tolist(), owners[order].tolist(), strict=True)
+            self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", rows)
         return replaced
 
     def _remove(self, article_id: str) -> bool:
