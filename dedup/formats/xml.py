@@ -70,8 +70,12 @@ def _refused(path: str, external: bool) -> InputError:
 
 
 def local(element: Element) -> str:
-    """The element's tag without its namespace."""
-    return etree.QName(element).localname
+    """The element's tag without its namespace.
+
+    Read from the tag itself: lxml's QName refuses the tag names its lenient HTML
+    parser makes of broken markup (such as "p<").
+    """
+    return str(element.tag).rpartition("}")[2]
 
 
 def children(element: Element | None, name: str) -> Iterator[Element]:
