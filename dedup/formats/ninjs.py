@@ -236,6 +236,17 @@ def read(data: bytes, path: str, name: str, article_id: str, diagnostics: Diagno
     return Source(path, name, "ninjs", tuple(articles), state)
 
 
+def _token(value: str, was: str, encoding: str) -> str:
+    """`value` as a JSON string written like the one it replaces: non-ASCII characters
+    as they are if it had some, escaped if not or if the file's encoding lacks them."""
+    token = json.dumps(value, ensure_ascii=was.isascii())
+    try:
+        token.encode(encoding)
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return token
+
+
 def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
     """The file with the removed paragraphs cut from each body string; other bytes kept."""
     state: _State = source.state
@@ -247,7 +258,7 @@ def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
             where = (body.index, *part.where) if state.array else part.where
             start, end = state.strings[where]
             new = _cut(part, _value(body.record, part.where), drop)
-            changes.append(((start, end), json.dumps(new, ensure_ascii=text[start:end].isascii())))
+            changes.append(((start, end), _token(new, text[start:end], state.text.encoding)))
     pieces, done = [], 0
     for (start, end), token in sorted(changes):
         pieces += [text[done:start], token]
