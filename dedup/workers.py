@@ -49,6 +49,11 @@ class Workers:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        if error is not None and self._pool is not None:
+            # Interrupted or failed: nothing more is wanted from the workers, and waiting
+            # for the pool's own shutdown can hang when Ctrl-C landed inside its bookkeeping.
+            for process in list(self._pool._processes.values()):
+                process.terminate()
         self.close()
 
     @property

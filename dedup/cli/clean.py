@@ -16,7 +16,15 @@ from ..clean import Keep, clean
 from ..model import Article, Cleaned, Source
 from ..output import clean_record, jsonl
 from .app import cli
-from .common import UsageError, emit, engine_options, input_paths, interruptible, make_run
+from .common import (
+    UsageError,
+    emit,
+    engine_options,
+    finish_first,
+    input_paths,
+    interruptible,
+    make_run,
+)
 
 
 @cli.command(name="clean")
@@ -161,15 +169,17 @@ def _write_sources(
         if in_place:
             if any(changes.values()):
                 target = Path(source.path)
-                write_atomic(target, formats.render(source, changes), mode_from=target)
-                written.append(target)
+                with finish_first():  # a file written is a file counted
+                    write_atomic(target, formats.render(source, changes), mode_from=target)
+                    written.append(target)
             continue
         assert out is not None
         target = out / source.name
         if target.exists() and target.resolve() == Path(source.path).resolve():
             raise UsageError(f"{target}: --out would overwrite the input; use --in-place")
-        write_atomic(target, formats.render(source, changes))
-        written.append(target)
+        with finish_first():
+            write_atomic(target, formats.render(source, changes))
+            written.append(target)
 
 
 def _report_removals(console: Console, cleaned: Sequence[Cleaned]) -> None:
