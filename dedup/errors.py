@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+
+
+def printable(path: str) -> str:
+    """A file name as it can be printed and put in JSON: bytes that are not UTF-8
+    (kept by Python as lone surrogates) are shown as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 class DedupError(Exception):
@@ -23,10 +30,10 @@ class InputError(DedupError):
     """One input (a file, or a line of it) cannot be read; the run goes on without it."""
 
     def __init__(self, source: str, message: str, line: int | None = None) -> None:
-        self.source = source
+        self.source = printable(source)
         self.line = line
         self.reason = message
-        where = f"{source}:{line}" if line is not None else source
+        where = f"{self.source}:{line}" if line is not None else self.source
         super().__init__(f"{where}: {message}")
 
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
+
 from . import versions
 from .changes import classify
 from .clean import REMOVABLE, clean
@@ -140,13 +142,13 @@ class Filter:
         self, hashed: Hashed, k: int, entries: list[Entry], skip: set[str]
     ) -> tuple[Entry, float] | None:
         """The stored paragraph most similar to paragraph k, if it is a near-duplicate."""
-        mine = set(hashed.shingles[k].tolist())
+        mine = hashed.shingles[k]
         best: tuple[Entry, float] | None = None
         for entry in entries:
             if entry.article in skip:
                 continue
-            theirs = set(entry.shingles.tolist())
-            common = len(mine & theirs)
+            theirs = entry.shingles
+            common = len(np.intersect1d(mine, theirs, assume_unique=True))
             similarity = common / (len(mine) + len(theirs) - common)
             inside = common == min(len(mine), len(theirs))
             if (similarity >= self.params.threshold or inside) and (

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from .changes import SUBSTANTIVE
-from .errors import InputError
+from .errors import InputError, printable
 from .model import Cleaned, Cluster, Contained, Member, ScanResult, Standing, StoryVersions
 
 SCHEMA_VERSION = 1
@@ -161,7 +161,7 @@ def clean_record(cleaned: Cleaned) -> dict[str, Any]:
             {"paragraph": i, "match": {"article": a, "paragraph": p}, "changes": list(changes)}
             for i, (a, p, changes) in sorted(cleaned.flagged.items())
         ],
-        "source": article.source,
+        "source": printable(article.source),
     }
 
 

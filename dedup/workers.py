@@ -8,14 +8,38 @@ is still small) and reused.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+import signal
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+def _leave_interrupts_to_parent() -> None:
+    """In a worker: ignore Ctrl-C (sent to the whole process group); the parent stops the
+    pool, which lets running tasks finish instead of printing one traceback per worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def interrupts_blocked() -> Iterator[None]:
+    """Block Ctrl-C in the threads and processes started inside the block.
+
+    A SIGINT taken by a helper thread leaves the main thread asleep in a blocking read
+    (Python runs handlers in the main thread but does not wake it), so helper threads
+    must not take it. A Ctrl-C that comes meanwhile waits for the end of the block.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def default_workers() -> int:
@@ -42,6 +66,11 @@ class Workers:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        if error is not None and self._pool is not None:
+            # Interrupted or failed: nothing more is wanted from the workers, and waiting
+            # for the pool's own shutdown can hang when Ctrl-C landed inside its bookkeeping.
+            for process in list(self._pool._processes.values()):
+                process.terminate()
         self.close()
 
     @property
@@ -58,7 +87,11 @@ class Workers:
         if self._pool is None:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self._pool = ProcessPoolExecutor(self.count, mp_context=context)
+            with interrupts_blocked():  # forks the workers, starts the pool's threads
+                self._pool = ProcessPoolExecutor(
+                    self.count, mp_context=context, initializer=_leave_interrupts_to_parent
+                )
+                return self._pool.submit(task, *args)
         return self._pool.submit(task, *args)
 
     def map(self, task: Callable[..., T], chunks: Sequence[tuple[Any, ...]]) -> list[T]:

@@ -48,6 +48,7 @@ class Server:
     def start(self, persist: bool = False) -> None:
         args = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
         args += ["--save", "", "--appendonly", "yes" if persist else "no"]
+        args += ["--appendfsync", "always"]
         self.proc = subprocess.Popen(
             [self.exe, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -347,6 +348,31 @@ def test_redis_killed_mid_stream(server: Server) -> None:
     assert failed["line"] == 3 and f"127.0.0.1:{server.port}" in failed["error"]
     assert "Traceback" not in err.decode()
     assert err.decode().strip().splitlines() == [f"dedup: error: {failed['error']}"]
+
+
+def test_redis_restarted_mid_stream(server: Server) -> None:
+    """Whatever the moment: no record says checked (or added) that was not, and after
+    an error record nothing more is written; the index stays whole."""
+    server.kill()
+    server.start(persist=True)
+    proc = dedup_process("filter", "--index", server.url, stdin=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(record("a0", LEAD).encode() + b"\n")
+    proc.stdin.flush()
+    assert json.loads(proc.stdout.readline())["dedup"]["added"] is True
+    server.kill()
+    server.start(persist=True)
+    rest = [record("a1", OTHER), record("a2", THIRD), record("a3", LEAD)]
+    out, err = proc.communicate("".join(r + "\n" for r in rest).encode())
+    records = [json.loads(line) for line in out.splitlines()]
+    failed = [i for i, r in enumerate(records) if "error" in r]
+    assert failed in ([], [len(records) - 1]), records  # an error record comes last
+    assert len(records) == (3 if not failed else len(records))
+    assert proc.returncode == (2 if failed else 0), err.decode()
+    added = {"a0"} | {r["id"] for r in records if r.get("dedup", {}).get("added")}
+    assert set(server.client().hkeys("dedup:gens")) == {i.encode() for i in added}
+    assert "Traceback" not in err.decode()
+    assert_consistent(server.client())
 
 
 def test_unreachable_at_open(server: Server, dedup: Invoke) -> None:

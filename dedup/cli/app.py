@@ -15,7 +15,15 @@ import click
 
 from .. import __version__
 from ..errors import DedupError
-from .common import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE, PipeClosed, stderr
+from .common import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PIPE,
+    Interrupted,
+    PipeClosed,
+    stderr,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,6 +59,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         status = cli.main(args=argv, prog_name="dedup", standalone_mode=False)
+    except Interrupted as err:
+        stderr().print(f"dedup: interrupted: {err}", soft_wrap=True, highlight=False, markup=False)
+        status = EXIT_INTERRUPTED
     except click.exceptions.Abort:
         stderr().print("dedup: interrupted")
         status = EXIT_INTERRUPTED

@@ -16,7 +16,15 @@ from ..clean import Keep, clean
 from ..model import Article, Cleaned, Source
 from ..output import clean_record, jsonl
 from .app import cli
-from .common import UsageError, emit, engine_options, input_paths, make_run
+from .common import (
+    UsageError,
+    emit,
+    engine_options,
+    finish_first,
+    input_paths,
+    interruptible,
+    make_run,
+)
 
 
 @cli.command(name="clean")
@@ -85,21 +93,25 @@ def clean_command(
     sources: list[Source] = []
     everything: list[Article] = []
     stream = itertools.chain(run.articles(paths, sources, fmt != "jsonl"), run.articles(archive))
-    result = run.scan(_collected(stream, everything))
-    inputs = sum(len(s.articles) for s in sources)
-    cleaned = clean(
-        everything,
-        result,
-        run.params,
-        keep,
-        range(inputs, len(everything)),
-        strip_boilerplate,
-        remove_substantive,
-    )
-    if fmt == "jsonl":
-        emit(jsonl(clean_record(c) for c in cleaned))
-    else:
-        _write_sources(sources, cleaned, out, in_place)
+    with interruptible(lambda: f"{run.read:,} articles read; nothing written"):
+        result = run.scan(_collected(stream, everything))
+        inputs = sum(len(s.articles) for s in sources)
+        cleaned = clean(
+            everything,
+            result,
+            run.params,
+            keep,
+            range(inputs, len(everything)),
+            strip_boilerplate,
+            remove_substantive,
+        )
+    written: list[Path] = []
+    to_files = fmt != "jsonl" and (out is not None or in_place)
+    with interruptible(lambda: _unfinished(written, to_files, in_place)):
+        if fmt == "jsonl":
+            emit(jsonl(clean_record(c) for c in cleaned))
+        else:
+            _write_sources(sources, cleaned, out, in_place, written)
     removed = sum(len(c.removed) + len(c.stripped) for c in cleaned)
     flagged = sum(len(c.flagged) for c in cleaned)
     if not run.quiet:
@@ -121,10 +133,23 @@ def _collected(articles: Iterable[Article], into: list[Article]) -> Iterator[Art
         yield article
 
 
+def _unfinished(written: Sequence[Path], to_files: bool, in_place: bool) -> str:
+    """What an interrupted write had done."""
+    if not to_files:
+        return "stdout holds part of the output"
+    files = f"{len(written):,} cleaned file{'s' if len(written) != 1 else ''}"
+    done = "rewritten in place" if in_place else "written"
+    return f"{files} {done}, each whole; no other file touched"
+
+
 def _write_sources(
-    sources: Sequence[Source], cleaned: Sequence[Cleaned], out: Path | None, in_place: bool
+    sources: Sequence[Source],
+    cleaned: Sequence[Cleaned],
+    out: Path | None,
+    in_place: bool,
+    written: list[Path],
 ) -> None:
-    """Write each cleaned source: to stdout, under --out, or over itself."""
+    """Write each cleaned source: to stdout, under --out, or over itself (listed in `written`)."""
     removed_in: dict[str, dict[int, set[int]]] = {}
     by_article = {id(c.article): c for c in cleaned}
     for source in sources:
@@ -144,13 +169,17 @@ def _write_sources(
         if in_place:
             if any(changes.values()):
                 target = Path(source.path)
-                write_atomic(target, formats.render(source, changes), mode_from=target)
+                with finish_first():  # a file written is a file counted
+                    write_atomic(target, formats.render(source, changes), mode_from=target)
+                    written.append(target)
             continue
         assert out is not None
         target = out / source.name
         if target.exists() and target.resolve() == Path(source.path).resolve():
             raise UsageError(f"{target}: --out would overwrite the input; use --in-place")
-        write_atomic(target, formats.render(source, changes))
+        with finish_first():
+            write_atomic(target, formats.render(source, changes))
+            written.append(target)
 
 
 def _report_removals(console: Console, cleaned: Sequence[Cleaned]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,6 +19,7 @@ from .. import detect, formats
 from ..config import Params, load_params
 from ..errors import Diagnostics, InputError
 from ..model import Article, ScanResult, Source
+from ..workers import interrupts_blocked
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
 
@@ -30,6 +32,42 @@ class UsageError(click.UsageError):
 
 class PipeClosed(Exception):
     """Stdout was closed by the reader; raised past click, which would exit with 1."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a command; the message says what it had completed (exit 130)."""
+
+
+@contextlib.contextmanager
+def interruptible(completed: Callable[[], str]) -> Iterator[None]:
+    """Turn Ctrl-C inside the block into Interrupted(completed())."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted(completed()) from None
+
+
+@contextlib.contextmanager
+def finish_first() -> Iterator[None]:
+    """Hold a first Ctrl-C until the block is done, then raise it; a second one at once.
+
+    For a unit of work that must be done whole or not at all as far as the user can
+    tell (a filter line: checked, written and added).
+    """
+    held: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        if held:
+            raise KeyboardInterrupt
+        held.append(signum)
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -71,7 +109,8 @@ class _Bar:
                 redirect_stdout=False,
                 redirect_stderr=False,
             )
-            self.progress.start()
+            with interrupts_blocked():  # its refresh thread must not take a Ctrl-C
+                self.progress.start()
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(stage, total=total or None)
         self.progress.update(self.tasks[stage], completed=done, total=total or None)
@@ -91,6 +130,7 @@ class Run:
         self.console = stderr()
         self.diagnostics = Diagnostics(self._error, self._warning)
         self.bar = _Bar(enabled=not quiet and self.console.is_terminal)
+        self.read = 0  # articles read so far
 
     def _error(self, problem: InputError) -> None:
         self.console.print(f"[bold red]dedup: error:[/] {problem}", markup=True, soft_wrap=True)
@@ -102,7 +142,9 @@ class Run:
     def articles(
         self, paths: Sequence[str], sources: list[Source] | None = None, keep_raw: bool = False
     ) -> Iterator[Article]:
-        return formats.iter_articles(paths, self.diagnostics, sources, keep_raw)
+        for article in formats.iter_articles(paths, self.diagnostics, sources, keep_raw):
+            self.read += 1
+            yield article
 
     def scan(self, articles: Iterable[Article]) -> ScanResult:
         try:
@@ -170,9 +212,15 @@ def input_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def emit(pieces: Iterable[bytes]) -> None:
-    """Write bytes to stdout, flushing after each piece (a live pipe sees them at once)."""
+    """Write bytes to stdout, flushing after each piece (a live pipe sees them at once).
+
+    A write can take only part of a big piece without an error (when the reader goes
+    away, for one); the rest is written until it all goes or the pipe is found closed.
+    """
     with stdout_guard():
         sys.stdout.flush()
         for piece in pieces:
-            sys.stdout.buffer.write(piece)
+            rest = memoryview(piece)
+            while rest:
+                rest = rest[sys.stdout.buffer.write(rest) :]
             sys.stdout.buffer.flush()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import re
 import sys
 import time
 import zlib
 from collections.abc import Iterator
-from typing import IO, Any
+from contextlib import nullcontext
+from typing import Any
 
 import click
 import orjson
@@ -18,10 +18,19 @@ from rich.table import Table
 
 from ..errors import Diagnostics, IndexRefused, InputError
 from ..filter import Filter, verdict_record
-from ..formats import iter_articles, jsonl
+from ..formats import STDIN, iter_articles, jsonl
 from ..index import Index, hash_articles, open_index
 from .app import cli
-from .common import EXIT_ERROR, EXIT_OK, Run, emit, engine_options, make_run
+from .common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    Run,
+    emit,
+    engine_options,
+    finish_first,
+    interruptible,
+    make_run,
+)
 
 _READ = 10_000  # articles read and hashed at once when adding an archive
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -51,28 +60,27 @@ def _open(run: Run, spec: str, prefix: str, create: bool = True) -> Index:
 
 
 def _lines(paths: tuple[str, ...], diagnostics: Diagnostics) -> Iterator[tuple[str, int, bytes]]:
-    """(file, line number, raw line) from the files given, or from stdin.
+    """(file, line number, raw line) of each file in turn ("-" or none: stdin).
 
-    A file that cannot be read, or a gzip file that is damaged, is reported and left
-    where it fails; the next file goes on.
+    A file that cannot be read, or whose gzip stream is damaged, is reported and the
+    next one is read.
     """
-    if not paths:
-        for number, raw in enumerate(sys.stdin.buffer, 1):
-            yield "<stdin>", number, raw.rstrip(b"\n")
-        return
-    for path in paths:
-        opener: Any = gzip.open if path.endswith(".gz") else open
-        handle: IO[bytes]
-        number = 0
+    for path in paths or (STDIN,):
+        name, number = "<stdin>" if path == STDIN else path, 0
         try:
-            with opener(path, "rb") as handle:
-                for number, raw in enumerate(handle, 1):
-                    yield path, number, raw.rstrip(b"\n")
-        except (EOFError, zlib.error, gzip.BadGzipFile) as err:
-            reason = f"damaged gzip stream ({err}); read its first {number} lines"
-            diagnostics.error(InputError(path, reason))
+            with nullcontext(sys.stdin.buffer) if path == STDIN else open(path, "rb") as handle:
+                found = (
+                    jsonl.gzip_lines(handle)
+                    if path.lower().endswith(".gz")
+                    else (raw.rstrip(b"\n") for raw in handle)
+                )
+                for number, raw in enumerate(found, 1):
+                    yield name, number, raw
         except OSError as err:
-            diagnostics.error(InputError(path, (err.strerror or str(err)).lower()))
+            diagnostics.error(InputError(name, (err.strerror or str(err)).lower()))
+        except zlib.error as err:
+            reason = f"damaged gzip stream ({err}); read its first {number} lines"
+            diagnostics.error(InputError(name, reason))
 
 
 @cli.command(name="filter")
@@ -104,25 +112,35 @@ def filter_command(
     run = make_run(kwargs)
     index = _open(run, spec, prefix)
     checker = Filter(index, run.params, flag_versions)
+    done = 0
+    steps = "checked and written" if no_add else "checked, written and added to the index"
     try:
-        for path, number, raw in _lines(tuple(p for p in paths if p != "-"), run.diagnostics):
-            try:
-                article = jsonl.parse_line(raw, path, number, run.diagnostics)
-                if article is None:
-                    raise InputError(path, "blank line", number)
-            except InputError as err:
-                run.diagnostics.error(err)
-                emit([orjson.dumps({"error": err.reason, "line": number}) + b"\n"])
-                continue
-            try:
-                verdict = checker.check(article, add=not no_add)
-            except IndexRefused as err:
-                emit([orjson.dumps({"error": str(err), "line": number}) + b"\n"])
-                raise
-            emit([orjson.dumps(verdict_record(verdict, article.body.record)) + b"\n"])
+        with interruptible(lambda: f"{done:,} lines done (each {steps}); none after them"):
+            for path, number, raw in _lines(paths, run.diagnostics):
+                with finish_first():
+                    _filter_line(checker, run, path, number, raw, not no_add)
+                    done += 1
     finally:
         index.close()
     return run.status(False)
+
+
+def _filter_line(checker: Filter, run: Run, path: str, number: int, raw: bytes, add: bool) -> None:
+    """Check one line and write its record (or its error)."""
+    try:
+        article = jsonl.parse_line(raw, path, number, run.diagnostics)
+        if article is None:
+            raise InputError(path, "blank line", number)
+    except InputError as err:
+        run.diagnostics.error(err)
+        emit([orjson.dumps({"error": err.reason, "line": number}) + b"\n"])
+        return
+    try:
+        verdict = checker.check(article, add=add)
+    except IndexRefused as err:
+        emit([orjson.dumps({"error": str(err), "line": number}) + b"\n"])
+        raise
+    emit([orjson.dumps(verdict_record(verdict, article.body.record)) + b"\n"])
 
 
 def window(text: str) -> float:
@@ -181,14 +199,18 @@ def add_command(paths: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -
     added = 0
     started = time.perf_counter()
     articles = iter_articles(paths, run.diagnostics)
-    with _open(run, spec, prefix) as index:
+    with (
+        _open(run, spec, prefix) as index,
+        interruptible(lambda: f"{added:,} articles added, in whole batches; none after them"),
+    ):
         while chunk := list(itertools.islice(articles, _READ)):
             pairs = list(zip(chunk, hash_articles(chunk, run.params), strict=True))
             for start in range(0, len(pairs), index.batch):
+                batch = pairs[start : start + index.batch]
                 with index.transaction():  # each batch goes in whole or not at all
-                    for article, hashed in pairs[start : start + index.batch]:
+                    for article, hashed in batch:
                         index.add(article, hashed)
-            added += len(chunk)
+                added += len(batch)
     seconds = time.perf_counter() - started
     if not run.quiet:
         rate = added / seconds if seconds else 0.0

@@ -12,7 +12,7 @@ from .. import html_report
 from ..output import cluster_record, jsonl, scan_document, scan_document_bytes
 from ..report import render_scan, summary
 from .app import cli
-from .common import emit, engine_options, input_paths, make_run, stdout_guard
+from .common import emit, engine_options, input_paths, interruptible, make_run
 
 
 @cli.command()
@@ -39,7 +39,8 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
     and JSON Lines (.jsonl, .jsonl.gz) with "id" and "paragraphs" or "text".
     """
     run = make_run(kwargs)
-    result = run.scan(run.articles(input_paths(paths)))
+    with interruptible(lambda: f"{run.read:,} articles read; no report written"):
+        result = run.scan(run.articles(input_paths(paths)))
     fmt = fmt or ("terminal" if sys.stdout.isatty() else "json")
     if fmt == "terminal":
         console = Console(
@@ -47,8 +48,9 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
             no_color=True if color == "never" else None,
             highlight=False,
         )
-        with stdout_guard():
+        with console.capture() as captured:  # written with emit, which sees a closed pipe
             render_scan(console, result, run.diagnostics.errors)
+        emit([captured.get().encode(console.encoding, "replace")])
     else:
         if fmt == "json":
             emit(scan_document_bytes(result, run.diagnostics.errors))

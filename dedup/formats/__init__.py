@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
+import stat
 import sys
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from ..errors import Diagnostics, InputError
+from ..errors import Diagnostics, InputError, printable
 from ..gcpause import paused
 from ..model import Article, Source
 from . import html, jsonl, markup, newsml, ninjs, nitf, text, xml
@@ -131,7 +133,29 @@ def _walk(root: str, diagnostics: Diagnostics) -> Iterator[str]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for file in sorted(files):
             if not file.startswith(".") and format_of(file)[0] is not None:
-                yield os.path.join(folder, file)
+                path = os.path.join(folder, file)
+                if _special(path):  # reading a FIFO would wait for a writer forever
+                    diagnostics.error(InputError(path, "not a regular file, skipped"))
+                else:
+                    yield path
+
+
+def _special(path: str) -> bool:
+    """Whether `path` exists but is not a regular file (a FIFO, socket or device)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:  # reading it will say why
+        return False
+
+
+def _dangling(path: str) -> str:
+    """Why a symbolic link leads nowhere."""
+    try:
+        os.stat(path)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
 
 
 def _files(paths: Sequence[str], diagnostics: Diagnostics) -> Iterator[tuple[str, str, str]]:
@@ -148,7 +172,7 @@ def _files(paths: Sequence[str], diagnostics: Diagnostics) -> Iterator[tuple[str
                 kinds = ", ".join(sorted({*SUFFIXES, ".jsonl.gz"}))
                 diagnostics.error(InputError(given, f"no articles found (looked for {kinds})"))
         elif os.path.lexists(given) and not os.path.exists(given):
-            diagnostics.error(InputError(given, "broken symbolic link"))
+            diagnostics.error(InputError(given, _dangling(given)))
             continue
         else:
             found = [(given, os.path.basename(given))]
@@ -158,7 +182,7 @@ def _files(paths: Sequence[str], diagnostics: Diagnostics) -> Iterator[tuple[str
                 diagnostics.warn(path, "given more than once; read once")
                 continue
             seen.add(real)
-            yield path, name, name if os.path.isdir(given) else given
+            yield path, name, printable(name if os.path.isdir(given) else given)
 
 
 def iter_articles(

@@ -8,20 +8,24 @@ from dataclasses import dataclass
 from ..errors import InputError
 
 _BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _DROP_CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r\f\v")
 
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
-    """Decoded text and the encoding to write it back in."""
+    """Decoded text and how to write it back: the same encoding, byte order and BOM."""
 
     text: str
     encoding: str
     guessed: bool  # True when the bytes were not UTF-8 and cp1252 was assumed
+    bom: bytes = b""
+
+    def encode(self, text: str) -> bytes:
+        return self.bom + text.encode(self.encoding)
 
 
 def decode(data: bytes, source: str) -> Decoded:
@@ -29,11 +33,12 @@ def decode(data: bytes, source: str) -> Decoded:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return _checked(Decoded(data.decode(encoding), encoding, False), source)
+                text = data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as err:
                 raise InputError(
-                    source, f"invalid {encoding.upper()} at byte {err.start}"
+                    source, f"invalid {encoding.upper()} at byte {err.start + len(bom)}"
                 ) from None
+            return _checked(Decoded(text, encoding, False, bom), source)
     if b"\x00" in data:
         raise InputError(source, "binary file (contains NUL bytes), skipped")
     try:

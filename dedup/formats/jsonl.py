@@ -22,6 +22,7 @@ from ..errors import Diagnostics, InputError
 from ..model import Article, Source
 from ..segment import paragraph_spans, remove_spans
 from . import ninjs
+from .nesting import check_nesting
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,8 @@ class _State:
 def _gunzip(handle: BinaryIO) -> Iterator[bytes]:
     """Decompressed chunks of a gzip stream (several members allowed); zlib.error if damaged."""
     stream, started = zlib.decompressobj(wbits=31), False
-    while chunk := handle.read(1 << 20):
+    for piece in _raw_chunks(handle):
+        chunk = piece
         while chunk:
             started = True
             yield stream.decompress(chunk)
@@ -57,7 +59,13 @@ def _gunzip(handle: BinaryIO) -> Iterator[bytes]:
 
 
 def _raw_chunks(handle: BinaryIO) -> Iterator[bytes]:
-    while chunk := handle.read(1 << 20):
+    """What the handle holds, in pieces of up to 1 MB.
+
+    One system call per piece (read1): a buffered read(n) loops over several in C, and
+    a Ctrl-C landing between two of them would wait until more input came.
+    """
+    read = getattr(handle, "read1", handle.read)
+    while chunk := read(1 << 20):
         yield chunk
 
 
@@ -70,6 +78,11 @@ def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield from parts
     if rest:
         yield rest
+
+
+def gzip_lines(handle: BinaryIO) -> Iterator[bytes]:
+    """The lines of a gzip stream, without their newline; zlib.error if it is damaged."""
+    return _lines(_gunzip(handle))
 
 
 def parse_line(
@@ -101,6 +114,7 @@ def parse_line(
         ) from None
     if not isinstance(record, dict):
         raise InputError(path, f"expected a JSON object, got {_kind(record)}", number)
+    check_nesting(record, raw, path, number)
     article_id = record.get("id")
     if "paragraphs" not in record and "text" not in record and ninjs.is_ninjs(record):
         valid = isinstance(article_id, str | int) and not isinstance(article_id, bool)
@@ -130,7 +144,8 @@ def parse_line(
 
 
 def _kind(value: Any) -> str:
-    return {list: "an array", str: "a string", type(None): "null"}.get(type(value), "a number")
+    kinds = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number")
 
 
 def read(

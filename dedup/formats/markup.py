@@ -169,11 +169,20 @@ def _paragraph_end(tokens: list[tuple[bool, str, int, int]], index: int, default
                 return start
             if name not in _VOID:
                 inside.append(name)
-        elif name in inside:
-            del inside[len(inside) - 1 - inside[::-1].index(name) :]
+        elif (open_at := _last(inside, name)) is not None:
+            del inside[open_at:]
         else:
             return end if name == "p" else start  # its own end tag, or its parent's
     return default
+
+
+def _last(names: list[str], name: str) -> int | None:
+    """Where `name` was last opened, searching from the end (linear overall, as each
+    search ends by closing what it passed)."""
+    for position in range(len(names) - 1, -1, -1):
+        if names[position] == name:
+            return position
+    return None
 
 
 def cut(text: str, spans: Iterable[Span]) -> str:

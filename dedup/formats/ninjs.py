@@ -24,6 +24,7 @@ from ..model import Article, Source, Story
 from ..segment import paragraph_spans, remove_spans
 from . import html, markup, story
 from .encoding import Decoded, decode
+from .nesting import check_nesting
 from .xml import collapse
 
 _BODY = re.compile(r"body_[A-Za-z0-9_]+")
@@ -212,6 +213,7 @@ def read(data: bytes, path: str, name: str, article_id: str, diagnostics: Diagno
         raise InputError(
             path, f"malformed JSON ({err.msg} at column {err.colno})", err.lineno
         ) from None
+    check_nesting(document, data, path)
     items = document if isinstance(document, list) else [document]
     if not items or not all(isinstance(item, dict) for item in items):
         raise InputError(path, "expected a ninjs object or an array of ninjs objects")
@@ -234,6 +236,17 @@ def read(data: bytes, path: str, name: str, article_id: str, diagnostics: Diagno
     return Source(path, name, "ninjs", tuple(articles), state)
 
 
+def _token(value: str, was: str, encoding: str) -> str:
+    """`value` as a JSON string written like the one it replaces: non-ASCII characters
+    as they are if it had some, escaped if not or if the file's encoding lacks them."""
+    token = json.dumps(value, ensure_ascii=was.isascii())
+    try:
+        token.encode(encoding)
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return token
+
+
 def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
     """The file with the removed paragraphs cut from each body string; other bytes kept."""
     state: _State = source.state
@@ -245,9 +258,9 @@ def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
             where = (body.index, *part.where) if state.array else part.where
             start, end = state.strings[where]
             new = _cut(part, _value(body.record, part.where), drop)
-            changes.append(((start, end), json.dumps(new, ensure_ascii=text[start:end].isascii())))
+            changes.append(((start, end), _token(new, text[start:end], state.text.encoding)))
     pieces, done = [], 0
     for (start, end), token in sorted(changes):
         pieces += [text[done:start], token]
         done = end
-    return "".join([*pieces, text[done:]]).encode(state.text.encoding)
+    return state.text.encode("".join([*pieces, text[done:]]))

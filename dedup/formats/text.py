@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from ..errors import Diagnostics, InputError
 from ..model import Article, Source
 from ..segment import paragraph_spans, remove_spans
-from .encoding import decode
+from .encoding import Decoded, decode
 
 
 @dataclass(frozen=True, slots=True)
 class _State:
-    text: str
-    encoding: str
+    decoded: Decoded
 
 
 def read(data: bytes, path: str, name: str, article_id: str, diagnostics: Diagnostics) -> Source:
@@ -27,13 +26,12 @@ def read(data: bytes, path: str, name: str, article_id: str, diagnostics: Diagno
         raise InputError(path, "empty file (no paragraphs)")
     paragraphs = tuple(decoded.text[start:end] for start, end in spans)
     article = Article(article_id, paragraphs, path, "text", body=tuple(spans))
-    return Source(path, name, "text", (article,), _State(decoded.text, decoded.encoding))
+    return Source(path, name, "text", (article,), _State(decoded))
 
 
 def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
     """The file without the removed paragraphs, in its original encoding."""
     state: _State = source.state
     article = source.articles[0]
-    text = remove_spans(state.text, list(article.body), removed.get(0, set()))
-    encoding = "utf-16" if state.encoding == "utf-16" else state.encoding
-    return text.encode(encoding)
+    text = remove_spans(state.decoded.text, list(article.body), removed.get(0, set()))
+    return state.decoded.encode(text)

@@ -70,8 +70,12 @@ def _refused(path: str, external: bool) -> InputError:
 
 
 def local(element: Element) -> str:
-    """The element's tag without its namespace."""
-    return etree.QName(element).localname
+    """The element's tag without its namespace.
+
+    Read from the tag itself: lxml's QName refuses the tag names its lenient HTML
+    parser makes of broken markup (such as "p<").
+    """
+    return str(element.tag).rpartition("}")[2]
 
 
 def children(element: Element | None, name: str) -> Iterator[Element]:
@@ -120,16 +124,33 @@ def attribute(element: Element | None, name: str) -> str | None:
     return (element.get(name) or "").strip() or None
 
 
-def location(element: Element, top: Element) -> str:
-    """The element's path below `top`, like "body.content/block[1]/p[2]" (1-based)."""
-    steps = []
-    while element is not top and (parent := element.getparent()) is not None:
-        name = local(element)
-        same = [c for c in parent.iterchildren(etree.Element) if local(c) == name]
-        steps.append(f"{name}[{same.index(element) + 1}]")
-        element = parent
-    steps.append(local(top))
-    return "/".join(reversed(steps))
+def locations(elements: Iterable[Element], top: Element) -> tuple[str, ...]:
+    """Each element's path below `top`, like "body.content/block[1]/p[2]" (1-based).
+
+    Sibling positions are counted once per parent, so a body of many paragraphs
+    takes linear time.
+    """
+    positions: dict[Element, int] = {}
+    counted: set[Element] = set()
+
+    def step(element: Element, parent: Element) -> str:
+        if parent not in counted:
+            counted.add(parent)
+            seen: dict[str, int] = {}
+            for sibling in parent.iterchildren(etree.Element):
+                name = local(sibling)
+                seen[name] = positions[sibling] = seen.get(name, 0) + 1
+        return f"{local(element)}[{positions[element]}]"
+
+    found = []
+    for element in elements:
+        steps = []
+        while element is not top and (parent := element.getparent()) is not None:
+            steps.append(step(element, parent))
+            element = parent
+        steps.append(local(top))
+        found.append("/".join(reversed(steps)))
+    return tuple(found)
 
 
 def paragraphs(
@@ -140,5 +161,5 @@ def paragraphs(
     return (
         tuple(t for _, t in kept),
         tuple(spans[e] for e, _ in kept),
-        tuple(location(e, top) for e, _ in kept),
+        locations((e for e, _ in kept), top),
     )

@@ -16,6 +16,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from ..config import Params
 from ..errors import IndexRefused
+from ..lsh import FIRST_OF_BUCKET, MAX_BUCKET, ramp
 from ..model import Article, Story
 from . import Entry, Hashed, Index, Summary, check_structure, now, structure
 
@@ -46,6 +48,36 @@ CREATE TABLE IF NOT EXISTS bands (
 ) WITHOUT ROWID;
 """
 _BATCH = 900  # SQL parameters per statement
+# The stored paragraphs sharing each band key; like a scan, a bucket of more than
+# MAX_BUCKET only offers its first FIRST_OF_BUCKET (bounded work per check).
+_BUCKETS = f"""
+SELECT key, pid FROM (
+    SELECT key, pid, row_number() OVER (PARTITION BY key ORDER BY pid) AS rank,
+        count(*) OVER (PARTITION BY key) AS size
+    FROM bands WHERE key IN ({{marks}})
+) WHERE rank <= CASE WHEN size > {MAX_BUCKET} THEN {FIRST_OF_BUCKET} ELSE size END
+"""
+
+
+def _sharing(stored: np.ndarray, keys: np.ndarray) -> list[tuple[int, int]]:
+    """Distinct (row j of `stored`, column k of `keys`) pairs that share a band key.
+
+    stored is (m, bands), one row per stored paragraph; keys is (bands, n), the checked
+    article's. A sorted join, linear in the matches (an article of 100,000 paragraphs
+    against as many stored ones stays small).
+    """
+    ours = keys.ravel()
+    columns = np.tile(np.arange(keys.shape[1], dtype=np.int64), keys.shape[0])
+    order = np.argsort(ours, kind="stable")
+    ours = ours[order]
+    theirs = stored.ravel()
+    low = np.searchsorted(ours, theirs, side="left")
+    counts = np.searchsorted(ours, theirs, side="right") - low
+    rows = np.repeat(np.arange(theirs.size, dtype=np.int64) // stored.shape[1], counts)
+    matched = columns[order[np.repeat(low, counts) + ramp(counts)]]
+    codes = np.unique(rows * keys.shape[1] + matched)
+    n = keys.shape[1]
+    return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
 def _signed(keys: np.ndarray) -> list[int]:
@@ -80,24 +112,36 @@ class SqliteIndex(Index):
         self._bands: list[tuple[np.ndarray, int]] = []  # (band keys, pid) not yet inserted
         if not create and not os.path.exists(path):
             raise IndexRefused(f"{path}: no such index")
-        try:
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
             self._db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-            with self._write():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-                if not stored:
-                    self._db.executemany(
-                        "INSERT INTO meta VALUES (?, ?)", sorted(structure(params).items())
-                    )
-                    stored = structure(params)
-        except sqlite3.DatabaseError as err:
-            raise IndexRefused(f"{path}: not a usable index ({err})") from None
+            try:
+                stored = self._setup(params)
+                break
+            except sqlite3.DatabaseError as err:
+                self._db.close()
+                # Two processes creating one index can deadlock on its first lock, and
+                # SQLite then answers "busy" at once instead of waiting: try again.
+                busy = err.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() > deadline:
+                    raise IndexRefused(f"{path}: not a usable index ({err})") from None
+                time.sleep(0.05)
         check_structure(stored, params, path)
+
+    def _setup(self, params: Params) -> dict[str, str]:
+        """WAL journal, tables, and the parameters stored (stored now if new)."""
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        with self._write():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            if not stored:
+                stored = structure(params)
+                self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(stored.items()))
+        return stored
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -142,7 +186,7 @@ class SqliteIndex(Index):
             for pid, *row in self._db.execute(
                 "SELECT p.pid, a.id, p.idx, p.text, p.shingles, p.keys FROM paragraphs p "
                 "JOIN articles a ON a.num = p.num "
-                f"WHERE p.pid IN (SELECT pid FROM bands WHERE key IN ({marks}))",
+                f"WHERE p.pid IN (SELECT pid FROM ({_BUCKETS.format(marks=marks)}))",
                 part,
             ):
                 rows[pid] = tuple(row)
@@ -151,9 +195,8 @@ class SqliteIndex(Index):
         if not found:
             return entries
         stored = np.frombuffer(b"".join(r[4] for r in found), dtype="<u8").reshape(len(found), -1)
-        shares = (stored.astype(np.uint64)[:, :, None] == keys[None, :, :]).any(axis=1)
         made = [Entry(a, i, t, np.frombuffer(blob, dtype=np.uint64)) for a, i, t, blob, _ in found]
-        for j, k in zip(*np.nonzero(shares), strict=True):
+        for j, k in _sharing(stored.astype(np.uint64), keys):
             entries[k].append(made[j])
         return entries
 

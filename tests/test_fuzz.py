@@ -1,0 +1,70 @@
+"""Each reader's fuzz target, run briefly (longer runs are by hand: RELIABILITY.md), and
+the crashes fuzzing found, kept as regression tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from child import HANG
+from conftest import ROOT, Invoke
+
+FUZZ = ROOT / "fuzz" / "readers.py"
+FIXTURES = ROOT / "tests" / "fixtures"
+SEEDS = {
+    "text": sorted((ROOT / "seeds").glob("*.txt")),
+    "jsonl": sorted(FIXTURES.glob("*.jsonl")),
+    "ninjs": sorted(FIXTURES.glob("*.json")),
+    "xml": sorted(FIXTURES.glob("*.xml")),
+    "html": sorted(FIXTURES.glob("*.html")),
+}
+RUNS = 4000  # a few seconds each
+LEAD = "The minister said the talks would resume next week in Geneva after a long pause."
+
+
+@pytest.mark.parametrize("target", list(SEEDS))
+def test_fuzz_target_finds_no_crash(target: str, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in SEEDS[target]:
+        shutil.copy(seed, corpus)
+    command = [sys.executable, FUZZ, target, f"-runs={RUNS}", "-seed=1"]
+    command += [f"-artifact_prefix={tmp_path}/", corpus]
+    done = subprocess.run(command, capture_output=True, timeout=HANG)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-3000:]
+    assert f"Done {RUNS} runs".encode() in done.stderr
+    assert not list(tmp_path.glob("crash-*"))
+
+
+def test_html_with_a_broken_tag_name_is_read(dedup: Invoke, tmp_path: Path) -> None:
+    page = tmp_path / "broken.html"
+    page.write_text(f"<html><body><p>{LEAD}</p><p<>x</p><p>{LEAD}</p></body></html>")
+    out = dedup("scan", "--format", "json", page)
+    assert out.status == 1 and "internal error" not in out.stderr
+    assert out.json()["clusters"][0]["size"] == 2
+
+
+def test_ninjs_record_with_a_broken_tag_name_is_read(dedup: Invoke, tmp_path: Path) -> None:
+    body = f"<p>{LEAD}</p5<p>x.Tp/><p<>{LEAD}</p>"
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        json.dumps({"uri": "u", "bodies": [{"contenttype": "text/html", "value": body}]})
+    )
+    out = dedup("scan", "--format", "json", feed)
+    assert out.status == 2 and "internal error" not in out.stderr
+    assert "feed.jsonl:1: could not match its <p> elements to the file's text" in out.stderr
+
+
+def test_cleaning_cp1252_ninjs_escapes_what_cp1252_lacks(dedup: Invoke, tmp_path: Path) -> None:
+    item = tmp_path / "item.json"
+    second = "\\u100c more words in a second paragraph here"
+    body = f"<p>caf\xe9 {LEAD}</p><p>{second}</p><p>caf\xe9 {LEAD}</p>"
+    item.write_bytes(f'{{"uri": "u", "body_html": "{body}"}}'.encode("cp1252"))
+    out = dedup("clean", item, "--out", tmp_path / "out")
+    assert out.status == 1 and "internal error" not in out.stderr
+    written = json.loads((tmp_path / "out" / "item.json").read_bytes().decode("cp1252"))
+    assert written["body_html"].count("café") == 1 and "\u100c" in written["body_html"]

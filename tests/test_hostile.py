@@ -1,0 +1,447 @@
+"""Hostile input, generated here (never committed): each case gets one clear error line or
+a correct result, in bounded time and memory, and the rest of the run is processed.
+
+Every case runs in a child process beside a good file; the child's peak memory is
+measured (it includes the worker processes) and a hang is caught by a generous
+timeout. RELIABILITY.md lists the cases and their outcomes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import json
+import os
+import random
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from child import dedup
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LEAD = (
+    "The minister said the talks would resume next week in Geneva after a long pause "
+    "in negotiations between the two sides."
+)
+SECOND = "Officials from both delegations declined to comment on the timing of the next round."
+QUOTED = "“We will not give up,” the minister said — and she meant every word of it today."
+WORDS = [f"w{i}" for i in range(5000)]
+
+
+def good_text(folder: Path) -> Path:
+    path = folder / "good.txt"
+    path.write_text(f"{LEAD}\n\n{SECOND}\n\n{LEAD}\n")
+    return path
+
+
+def record(article_id: str, *paragraphs: str) -> str:
+    return json.dumps({"id": article_id, "paragraphs": list(paragraphs)})
+
+
+def text_of(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+def nitf(body: str, doctype: str = "") -> str:
+    return (
+        f'<?xml version="1.0"?>\n{doctype}<nitf><head><title>t</title></head>'
+        f"<body><body.content>{body}</body.content></body></nitf>\n"
+    )
+
+
+def write(path: Path, data: str | bytes) -> list[Path]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return [path]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A hostile input: how to make it, and what `dedup scan` must say about it."""
+
+    make: Callable[[Path], list[Path]]
+    error: str | None  # a fragment of its one error line; None: read correctly
+    limit_mb: float = 300
+    check: Callable[[dict[str, Any]], bool] | None = None  # on the scan document
+
+
+def clustered(name: str) -> Callable[[dict[str, Any]], bool]:
+    """The scan found a cluster inside the article whose id ends with `name`."""
+    return lambda doc: any(
+        m["article"].endswith(name) for c in doc["clusters"] for m in c["members"]
+    )
+
+
+def has_text(fragment: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda doc: any(fragment in m["text"] for c in doc["clusters"] for m in c["members"])
+
+
+def _symlink_loop(folder: Path) -> list[Path]:
+    (folder / "loop.txt").symlink_to("loop.txt")
+    return [folder / "loop.txt"]
+
+
+def _loop_in_folder(folder: Path) -> list[Path]:
+    tree = folder / "tree"
+    write(tree / "article.txt", f"{LEAD}\n\n{LEAD}\n")
+    (tree / "self.txt").symlink_to("self.txt")
+    (tree / "sub").mkdir()
+    (tree / "sub" / "up").symlink_to("..")  # a folder loop: not followed
+    return [tree]
+
+
+def _fifo_in_folder(folder: Path) -> list[Path]:
+    tree = folder / "tree"
+    write(tree / "article.txt", f"{LEAD}\n\n{LEAD}\n")
+    os.mkfifo(tree / "feed.txt")
+    return [tree]
+
+
+def _empty_folder(folder: Path) -> list[Path]:
+    (folder / "empty").mkdir()
+    return [folder / "empty"]
+
+
+def _names(folder: Path) -> list[Path]:
+    tree = folder / "names"
+    names = ["with space.txt", "new\nline.txt", "Новости 新闻 خبر.txt", os.fsdecode(b"bad\xff.txt")]
+    for seed, name in enumerate(names):
+        paragraph = text_of(random.Random(seed), 20)  # its own: shared by all, it is standing text
+        write(tree / name, f"{paragraph}\n\n{paragraph}\n")
+    return [tree]
+
+
+def _names_seen(doc: dict[str, Any]) -> bool:
+    ids = {m["article"] for c in doc["clusters"] for m in c["members"]}
+    wanted = {"with space.txt", "new\nline.txt", "Новости 新闻 خبر.txt", "bad\\xff.txt"}
+    return wanted <= ids
+
+
+def _utf16(encoding: str, bom: bytes) -> Callable[[Path], list[Path]]:
+    text = f"{QUOTED}\n\n{SECOND}\n\n{QUOTED}\n"
+    return lambda folder: write(folder / f"{encoding}.txt", bom + text.encode(encoding))
+
+
+def _malformed_lines(folder: Path) -> list[Path]:
+    lines = [
+        '{"id": "x"',
+        '{"a": 1,}',
+        "\x00\x00",
+        record("fine", LEAD, SECOND, LEAD),
+        "[1, 2",
+        '{"id": "y", "paragraphs": ["unterminated]}',
+        '{"id": 1e400, "paragraphs": ["x"]}',
+        '{"id": "z", "paragraphs": ["\\ud800 lone surrogate"]}',
+    ]
+    return write(folder / "malformed.jsonl", "\n".join(lines) + "\n")
+
+
+def _wrong_types(folder: Path) -> list[Path]:
+    lines = [
+        "1",
+        '"a string"',
+        "null",
+        "true",
+        "[]",
+        '{"id": ["x"], "paragraphs": ["a"]}',
+        '{"id": "a", "paragraphs": "not a list"}',
+        '{"id": "a", "paragraphs": [1, 2]}',
+        '{"id": "a", "text": 5}',
+        '{"id": "a", "bodies": [5, {"value": 7}]}',
+        record("fine", LEAD, SECOND, LEAD),
+    ]
+    return write(folder / "types.jsonl", "\n".join(lines) + "\n")
+
+
+def _deep_jsonl(folder: Path) -> list[Path]:
+    line = record("deep", LEAD)[:-1] + ', "extra": ' + "[" * 300 + "]" * 300 + "}"
+    return write(folder / "deep.jsonl", f"{line}\n{record('fine', LEAD, SECOND, LEAD)}\n")
+
+
+def _deep_json(depth: int) -> Callable[[Path], list[Path]]:
+    body = '{"uri": "u", "body_text": "' + LEAD + '", "extra": '
+    return lambda folder: write(
+        folder / f"deep{depth}.json", body + "[" * depth + "]" * depth + "}"
+    )
+
+
+def _damaged_gzip(folder: Path) -> list[Path]:
+    data = gzip.compress((record("a", LEAD, LEAD) + "\n").encode() * 50)
+    return write(folder / "damaged.jsonl.gz", data[: len(data) // 2])
+
+
+def _one_line(folder: Path) -> list[Path]:
+    rng = random.Random(1)
+    line = text_of(rng, 50_000_000 // 6)[:50_000_000]
+    return write(folder / "one-line.txt", line + "\n")
+
+
+def _many_paragraphs(folder: Path) -> list[Path]:
+    # Templated paragraphs (one number differs) share their band keys: the LSH bound.
+    lines = (f"Paragraph number {i} of the long story with words enough" for i in range(100_000))
+    return write(folder / "many.txt", "\n".join(lines) + "\n")
+
+
+def _big_paragraph(folder: Path) -> list[Path]:
+    paragraph = text_of(random.Random(2), 1_000_000 // 6)
+    return write(folder / "big.txt", f"{LEAD}\n\n{paragraph}\n\n{paragraph}\n")
+
+
+def _nitf_paragraphs(folder: Path) -> list[Path]:
+    body = "".join(f"<p>Paragraph number {i} of the long story</p>\n" for i in range(100_000))
+    return write(folder / "many.xml", nitf(body + f"<p>{LEAD}</p><p>{LEAD}</p>"))
+
+
+CASES = {
+    "binary file": Case(
+        lambda f: write(f / "blob.txt", random.Random(1).randbytes(100_000)), "binary file"
+    ),
+    "NUL bytes in text": Case(
+        lambda f: write(f / "nul.txt", f"{LEAD}\x00\n\n{LEAD}\n".encode()), "contains NUL bytes"
+    ),
+    "invalid UTF-8, not cp1252 either": Case(
+        lambda f: write(f / "bad.txt", b"caf\xe9 \x81\x8d\x8f\n"), "undecodable bytes"
+    ),
+    "cp1252": Case(
+        lambda f: write(f / "cp1252.txt", f"{QUOTED}\n\n{QUOTED}\n".encode("cp1252")),
+        None,
+        check=has_text("“We will not give up,”"),
+    ),
+    "UTF-16 LE with BOM": Case(
+        _utf16("utf-16-le", codecs.BOM_UTF16_LE), None, check=clustered("utf-16-le.txt")
+    ),
+    "UTF-16 BE with BOM": Case(
+        _utf16("utf-16-be", codecs.BOM_UTF16_BE), None, check=clustered("utf-16-be.txt")
+    ),
+    "empty file": Case(lambda f: write(f / "empty.txt", ""), "empty file"),
+    "50 MB single line": Case(_one_line, None, limit_mb=2000),
+    "article of 100,000 paragraphs": Case(_many_paragraphs, None, limit_mb=800),
+    "1 MB paragraph, twice": Case(_big_paragraph, None, limit_mb=400, check=clustered("big.txt")),
+    "NITF of 100,000 paragraphs": Case(
+        _nitf_paragraphs, None, limit_mb=800, check=clustered("many.xml")
+    ),
+    "malformed JSON Lines": Case(
+        _malformed_lines, "malformed.jsonl:1: malformed JSON", check=clustered("fine")
+    ),
+    "JSON lines of the wrong type": Case(
+        _wrong_types,
+        "types.jsonl:4: expected a JSON object, got a boolean",
+        check=clustered("fine"),
+    ),
+    "JSON Lines record nested 300 deep": Case(
+        _deep_jsonl, "deep.jsonl:1: nested deeper than 253 levels", check=clustered("fine")
+    ),
+    "JSON nested 1,000 deep": Case(_deep_json(1000), "nested deeper than 253 levels"),
+    "JSON nested 100,000 deep": Case(_deep_json(100_000), "malformed JSON (depth limit"),
+    "malformed .json": Case(
+        lambda f: write(f / "cut.json", '{"uri": "x", "body_text": '), "malformed JSON"
+    ),
+    "damaged gzip": Case(_damaged_gzip, "damaged gzip stream"),
+    "XML billion laughs": Case(
+        lambda f: write(f / "laughs.xml", (FIXTURES / "hostile-billion-laughs.xml").read_bytes()),
+        "refused: its DOCTYPE declares entities",
+    ),
+    "XML quadratic blowup": Case(
+        lambda f: write(
+            f / "quadratic.xml",
+            nitf(
+                "<p>" + "&a;" * 10_000 + "</p>", f'<!DOCTYPE nitf [<!ENTITY a "{"x" * 50_000}">]>'
+            ),
+        ),
+        "refused: its DOCTYPE declares entities",
+    ),
+    "XML external entity (XXE)": Case(
+        lambda f: write(f / "xxe.xml", (FIXTURES / "hostile-xxe.xml").read_bytes()),
+        "external entity (possible XXE attack)",
+    ),
+    "XML external parameter entity": Case(
+        lambda f: write(
+            f / "xxe-parameter.xml",
+            nitf("", '<!DOCTYPE nitf [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>'),
+        ),
+        "external entity (possible XXE attack)",
+    ),
+    "XML external DTD (not fetched)": Case(
+        lambda f: write(
+            f / "dtd.xml",
+            nitf(
+                f"<p>{LEAD}</p><p>{LEAD}</p>", '<!DOCTYPE nitf SYSTEM "http://127.0.0.1:9/x.dtd">'
+            ),
+        ),
+        None,
+        check=clustered("dtd.xml"),
+    ),
+    "XInclude (not processed)": Case(
+        lambda f: write(
+            f / "xinclude.xml",
+            nitf(
+                f'<p>{LEAD}</p><p xmlns:xi="http://www.w3.org/2001/XInclude">{LEAD}'
+                '<xi:include href="/etc/passwd" parse="text"/></p>'
+            ),
+        ),
+        None,
+        check=lambda doc: clustered("xinclude.xml")(doc) and "root:" not in json.dumps(doc),
+    ),
+    "XML nested 100,000 deep": Case(
+        lambda f: write(f / "deep.xml", nitf("<block>" * 100_000 + "</block>" * 100_000)),
+        "Excessive depth in document",
+    ),
+    "malformed XML": Case(
+        lambda f: write(f / "broken.xml", nitf(f"<p>{LEAD}</b>")), "malformed XML"
+    ),
+    "HTML nested 100,000 deep": Case(
+        lambda f: write(
+            f / "deep.html",
+            f"<html><body><p>{LEAD}</p><p>{LEAD}" + "<b>" * 100_000 + "</b>" * 100_000 + "</p>",
+        ),
+        None,
+        check=clustered("deep.html"),
+    ),
+    "HTML unclosed tags": Case(
+        lambda f: write(f / "open.html", f"<p>{LEAD}<p>{LEAD}" + "<div><span " * 20_000),
+        None,
+        check=clustered("open.html"),
+    ),
+    "symbolic link loop": Case(_symlink_loop, "loop.txt: symbolic link loop"),
+    "symbolic link loops in a folder": Case(
+        _loop_in_folder,
+        "self.txt: too many levels of symbolic links",
+        check=clustered("article.txt"),
+    ),
+    "FIFO in a folder": Case(
+        _fifo_in_folder, "feed.txt: not a regular file", check=clustered("article.txt")
+    ),
+    "empty folder": Case(_empty_folder, "empty: no articles found"),
+    "names: spaces, newline, non-Latin, not UTF-8": Case(_names, None, check=_names_seen),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_hostile_input(name: str, tmp_path: Path) -> None:
+    case = CASES[name]
+    inputs = case.make(tmp_path)
+    done = dedup("scan", "--format", "json", *inputs, good_text(tmp_path))
+    doc = json.loads(done.stdout)
+    assert clustered("good.txt")(doc), "the rest of the run was not processed"
+    if case.error is None:
+        assert done.status == 1 and not done.errors(), done.stderr
+    else:
+        assert done.status == 2
+        assert any(case.error in line for line in done.errors()), done.stderr
+        assert all(len(line) < 400 for line in done.errors())
+    if case.check:
+        assert case.check(doc)
+    assert done.peak_mb < case.limit_mb
+
+
+def filter_feed(folder: Path) -> tuple[Path, list[str]]:
+    """A JSON Lines feed of every kind of bad line among good ones."""
+    rng = random.Random(3)
+    big = text_of(rng, 1_000_000 // 6)
+    lines = [
+        record("first", LEAD, SECOND),
+        '{"id": "x"',
+        "",
+        "null",
+        '{"id": "a", "paragraphs": [1]}',
+        record("deep", LEAD)[:-1] + ', "x": ' + "[" * 300 + "]" * 300 + "}",
+        "\x00",
+        record("big", big, SECOND, big),
+        record("many", *(f"Paragraph number {i} of the long story" for i in range(20_000))),
+        record("again", LEAD, SECOND),
+    ]
+    feed = folder / "feed.jsonl"
+    data = "\n".join(lines).encode() + b"\n" + b'{"id": "cp", "paragraphs": ["caf\xe9"]}\n'
+    feed.write_bytes(data)
+    return feed, [*lines, "cp1252"]
+
+
+def test_filter_gives_one_record_per_hostile_line(tmp_path: Path) -> None:
+    feed, lines = filter_feed(tmp_path)
+    missing = tmp_path / "missing.jsonl"
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    damaged = _damaged_gzip(tmp_path)[0]
+    done = dedup("filter", "--index", tmp_path / "idx", missing, folder, damaged, feed)
+    assert done.status == 2
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    [damage] = [line for line in done.errors() if "damaged.jsonl.gz: damaged gzip stream" in line]
+    read = int(damage.split("read its first ")[1].split()[0])
+    assert len(records) == read + len(lines)
+    feed_records = records[read:]
+    errors = [r.get("line") for r in feed_records if "error" in r]
+    assert errors == [2, 3, 4, 5, 6, 7]
+    ids = [r["id"] for r in feed_records if "error" not in r]
+    assert ids == ["first", "big", "many", "again", "cp"]
+    assert feed_records[-2]["dedup"]["status"] == "duplicate"  # "again" repeats "first"
+    assert any("missing.jsonl: no such file" in line for line in done.errors())
+    assert any("folder: is a directory" in line for line in done.errors())
+    assert done.peak_mb < 600
+
+
+def test_filter_bounded_on_a_50_mb_line_and_100000_paragraphs(tmp_path: Path) -> None:
+    rng = random.Random(4)
+    feed = tmp_path / "big.jsonl"
+    many = [text_of(rng, 12) for _ in range(100_000)]
+    with feed.open("w") as out:
+        out.write(record("line", text_of(rng, 50_000_000 // 6)) + "\n")
+        out.write(record("many", *many) + "\n")
+        out.write(record("after", LEAD, LEAD) + "\n")
+    done = dedup("filter", "--index", tmp_path / "idx", feed)
+    assert done.status == 0, done.stderr
+    ids = [json.loads(line)["id"] for line in done.stdout.splitlines()]
+    assert ids == ["line", "many", "after"]
+    assert done.peak_mb < 2500
+
+
+@pytest.fixture
+def world_readable() -> Iterator[Path]:
+    """A folder an unprivileged child can use (pytest's tmp_path is root's alone)."""
+    folder = Path(tempfile.mkdtemp(prefix="dedup-perm-"))
+    folder.chmod(0o777)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_unreadable_files_for_filter_and_clean(world_readable: Path) -> None:
+    locked = world_readable / "locked.jsonl"
+    locked.write_text(record("secret", LEAD) + "\n")
+    locked.chmod(0)
+    feed = world_readable / "feed.jsonl"
+    feed.write_text(record("open", LEAD, SECOND, LEAD) + "\n")
+    feed.chmod(0o644)
+    index = world_readable / "idx"
+    done = dedup("filter", "--index", index, locked, feed, as_nobody=True, cwd=world_readable)
+    assert done.status == 2
+    assert f"{locked}: permission denied" in done.stderr
+    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == ["open"]
+    out = world_readable / "out"
+    done = dedup("clean", locked, feed, "--out", out, as_nobody=True, cwd=world_readable)
+    assert done.status == 2 and f"{locked}: permission denied" in done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["feed.jsonl"]
+
+
+def test_clean_keeps_odd_names_and_encodings(tmp_path: Path) -> None:
+    (folder,) = _names(tmp_path)
+    _utf16("utf-16-be", codecs.BOM_UTF16_BE)(folder)
+    write(folder / "cp1252.txt", f"{QUOTED}\n\n{SECOND}\n\n{QUOTED}\n".encode("cp1252"))
+    done = dedup("clean", folder, "--out", tmp_path / "out")
+    assert done.status == 1, done.stderr
+    names = sorted(os.fsencode(p.name) for p in (tmp_path / "out").iterdir())
+    assert names == sorted(os.fsencode(p.name) for p in folder.iterdir())
+    assert (tmp_path / "out" / "cp1252.txt").read_bytes() == f"{QUOTED}\n\n{SECOND}\n".encode(
+        "cp1252"
+    )
+    assert (tmp_path / "out" / "utf-16-be.txt").read_bytes() == codecs.BOM_UTF16_BE + (
+        f"{QUOTED}\n\n{SECOND}\n".encode("utf-16-be")
+    )
