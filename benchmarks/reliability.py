@@ -115,8 +115,10 @@ def fuzz(seconds: int) -> None:
             command = [sys.executable, ROOT / "fuzz" / "readers.py", target]
             command += [f"-max_total_time={seconds}", f"-artifact_prefix={name}/", corpus]
             done = subprocess.run(command, capture_output=True, text=True)
-            runs = re.findall(r"#(\d+)\s+DONE\s+cov: (\d+)", done.stderr)
-            executions, edges = runs[-1] if runs else ("?", "?")
+            runs = re.findall(r"Done (\d+) runs", done.stderr)
+            coverage = re.findall(r"\bcov: (\d+)", done.stderr)
+            executions = f"{int(runs[-1]):,}" if runs else "?"
+            edges = coverage[-1] if coverage else "?"
             crashes = len(list(Path(name).glob("crash-*")))
             print(f"| {target} | {seconds} | {executions} | {edges} | {crashes} |")
 

@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 def _leave_interrupts_to_parent() -> None:
     """In a worker: ignore Ctrl-C (sent to the whole process group); the parent stops the
-    pool, which lets running tasks finish instead of printing one traceback per worker."""
+    workers, instead of each printing its own traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 

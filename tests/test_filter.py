@@ -221,3 +221,21 @@ def test_unreadable_inputs_are_reported_and_the_rest_goes_on(dedup: Invoke, tmp_
     assert f"{cut}: damaged gzip stream" in out.stderr
     assert f"{missing}: no such file or directory" in out.stderr
     assert "internal error" not in out.stderr and "interrupted" not in out.stderr
+
+
+def test_an_index_that_cannot_be_used_is_one_line_naming_it(dedup: Invoke, tmp_path: Path) -> None:
+    other = tmp_path / "app.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE users (name TEXT)")
+    db.commit()
+    db.close()
+    nowhere = tmp_path / "missing" / "x.idx"
+    for index, reason in [(other, "not a dedup index"), (nowhere, "cannot open the index")]:
+        for args in (["filter", "--index", index], ["index", "stats", "--index", index]):
+            out = dedup(*args, input=record("a1", LEAD) + "\n")
+            assert out.status == 2 and out.stdout == ""
+            assert len(out.stderr.strip().splitlines()) == 1
+            assert out.stderr.startswith(f"dedup: error: {index}: ")
+            assert reason in out.stderr or (args[0] == "index" and "no such index" in out.stderr)
+    tables = {r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")}
+    assert tables == {"users"}  # left as it was

@@ -71,11 +71,17 @@ def _raw_chunks(handle: BinaryIO) -> Iterator[bytes]:
 
 def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """Lines without their newline; a partial last line is dropped if `chunks` fails."""
-    rest = b""
+    pending: list[bytes] = []  # the pieces of a line not finished yet
     for chunk in chunks:
-        parts = (rest + chunk).split(b"\n")
-        rest = parts.pop()
+        if b"\n" not in chunk:
+            pending.append(chunk)  # joined once, when the line ends: linear in its length
+            continue
+        parts = chunk.split(b"\n")
+        pending.append(parts[0])
+        parts[0] = b"".join(pending)
+        pending = [parts.pop()]
         yield from parts
+    rest = b"".join(pending)
     if rest:
         yield rest
 

@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS bands (
 """
 _BATCH = 900  # SQL parameters per statement
 # The stored paragraphs sharing each band key; like a scan, a bucket of more than
-# MAX_BUCKET only offers its first FIRST_OF_BUCKET (bounded work per check).
+# MAX_BUCKET only offers its first FIRST_OF_BUCKET (bounded candidates to verify).
 _BUCKETS = f"""
 SELECT key, pid FROM (
     SELECT key, pid, row_number() OVER (PARTITION BY key ORDER BY pid) AS rank,
@@ -114,22 +114,38 @@ class SqliteIndex(Index):
             raise IndexRefused(f"{path}: no such index")
         deadline = time.monotonic() + BUSY_SECONDS
         while True:
-            self._db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
             try:
-                stored = self._setup(params)
+                self._db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+            except sqlite3.Error as err:
+                raise IndexRefused(f"{path}: cannot open the index ({err})") from None
+            try:
+                stored = self._setup(params, create)
+                check_structure(stored, params, path)
                 break
-            except sqlite3.DatabaseError as err:
+            except (sqlite3.DatabaseError, IndexRefused) as err:
                 self._db.close()
                 # Two processes creating one index can deadlock on its first lock, and
                 # SQLite then answers "busy" at once instead of waiting: try again.
-                busy = err.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
-                if not busy or time.monotonic() > deadline:
+                cause = err.__cause__ if isinstance(err, IndexRefused) else err
+                code = getattr(cause, "sqlite_errorcode", 0) or 0
+                if code & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    if isinstance(err, IndexRefused):
+                        raise
                     raise IndexRefused(f"{path}: not a usable index ({err})") from None
                 time.sleep(0.05)
-        check_structure(stored, params, path)
 
-    def _setup(self, params: Params) -> dict[str, str]:
-        """WAL journal, tables, and the parameters stored (stored now if new)."""
+    def _setup(self, params: Params, create: bool) -> dict[str, str]:
+        """WAL journal, tables, and the parameters stored (stored now if new).
+
+        A database holding other tables is refused, not turned into an index; with
+        `create` False, so is one holding no tables yet.
+        """
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if "meta" not in tables:
+            if tables:
+                raise IndexRefused(f"{self.location}: not a dedup index (it holds other tables)")
+            if not create:
+                raise IndexRefused(f"{self.location}: no such index (the file holds none)")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
@@ -150,15 +166,18 @@ class SqliteIndex(Index):
         except sqlite3.OperationalError as err:
             raise IndexRefused(
                 f"{self.location}: another process holds the index ({err}); try again later"
-            ) from None
+            ) from err
         try:
             yield
             self._flush()
-        except BaseException:
+            self._db.execute("COMMIT")
+        except BaseException as err:
             self._bands.clear()
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:  # SQLite may have rolled back already (disk full)
+                self._db.execute("ROLLBACK")
+            if isinstance(err, sqlite3.Error):
+                raise IndexRefused(f"{self.location}: {err}") from err
             raise
-        self._db.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
