@@ -16,7 +16,6 @@ import contextlib
 import gc
 from collections.abc import Iterator
 
-
 BIG = 200_000
 """Containers a block must leave behind for it to be frozen (Reuters leaves millions)."""
 
