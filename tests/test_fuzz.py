@@ -85,3 +85,11 @@ def test_small_reads_and_scans_freeze_no_garbage(tmp_path: Path) -> None:
         assert sum("malformed JSON" in str(e) for e in diagnostics.errors) == 50
     scan([Article("a", (LEAD, LEAD), "a", "text")], Params())
     assert gc.get_freeze_count() == frozen
+
+
+def test_html_declaring_a_transform_codec_is_one_error_line(dedup: Invoke, tmp_path: Path) -> None:
+    page = tmp_path / "uu.html"
+    page.write_text(f'<html><head><meta charset="uu"></head><body><p>{LEAD}</p></body></html>')
+    out = dedup("scan", "--format", "json", page)
+    assert out.status == 2 and "internal error" not in out.stderr
+    assert "uu.html: unknown encoding 'uu'" in out.stderr

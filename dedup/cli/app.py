@@ -7,6 +7,7 @@ was processed), 130 interrupted, 141 stdout closed early (for example by `| head
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -51,7 +52,9 @@ def _quiet_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point: run the CLI and exit with the documented status."""
-    sys.exit(run(argv))
+    status = run(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C while exiting changes nothing
+    sys.exit(status)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -87,10 +87,12 @@ def decode(data: bytes, path: str, html: bool = False) -> Text:
     head = data[:2048]
     declared = _XML_ENCODING.match(head) or (_META_CHARSET.search(head) if html else None)
     if declared:
+        name = declared[1].decode("ascii")
         try:
-            codec = codecs.lookup(declared[1].decode("ascii")).name
+            codec = codecs.lookup(name).name
+            "".encode(codec)  # a text encoding, not a transform such as uu or base64
         except LookupError:
-            raise InputError(path, f"unknown encoding {declared[1].decode('ascii')!r}") from None
+            raise InputError(path, f"unknown encoding {name!r}") from None
         return _decoded(data, codec, path)
     if html:
         try:
