@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from child import dedup  # noqa: E402
 from conftest import read_jsonl_gz  # noqa: E402
+from test_fuzz import SEEDS  # noqa: E402
 from test_hostile import CASES, filter_feed, good_text  # noqa: E402
 from test_interrupts import PYTHON, check_whole, drained, feed_of, index_contents, start  # noqa: E402
 
@@ -98,15 +99,7 @@ def fuzz(seconds: int) -> None:
     """Each reader's atheris target for `seconds`: executions, coverage, crashes."""
     print("\n| target | seconds | executions | coverage (edges) | crashes |")
     print("|---|---:|---:|---:|---:|")
-    fixtures = ROOT / "tests" / "fixtures"
-    seeds = {
-        "text": list((ROOT / "seeds").glob("*.txt")),
-        "jsonl": list(fixtures.glob("*.jsonl")),
-        "ninjs": list(fixtures.glob("*.json")),
-        "xml": list(fixtures.glob("*.xml")),
-        "html": list(fixtures.glob("*.html")),
-    }
-    for target, files in seeds.items():
+    for target, files in SEEDS.items():
         with tempfile.TemporaryDirectory() as name:
             corpus = Path(name) / "corpus"
             corpus.mkdir()

@@ -22,7 +22,6 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,9 @@ from pathlib import Path
 import click
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+from child import TreeMemory  # noqa: E402  (samples a process tree's resident memory)
+
 DATA = HERE.parents[0].parent / "shared" / "data"
 REUTERS = DATA / "reuters21578.jsonl.gz"
 SYNTHETIC = [HERE / "out" / f"synthetic-{n}.jsonl.gz" for n in (100000, 300000, 1000000)]
@@ -41,31 +43,6 @@ def command(job: str, corpus: Path) -> list[str]:
     return [sys.executable, str(HERE / "baselines.py"), job, str(corpus)]
 
 
-def _tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as handle:
-                    todo.extend(int(c) for c in handle.read().split())
-        except OSError:
-            continue
-    return pids
-
-
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm") as handle:
-            return int(handle.read().split()[1]) * PAGE_KB
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
 @dataclass
 class Run:
     seconds: float
@@ -75,28 +52,17 @@ class Run:
 
 def measure(cmd: list[str]) -> Run:
     """Run `cmd` to completion, sampling the resident memory of its process tree."""
-    peak = 0
     started = time.perf_counter()
     # Bytecode is cached as on any normal install (this sandbox sets PYTHONDONTWRITEBYTECODE).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, sum(_rss_kb(p) for p in _tree(process.pid)))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    memory = TreeMemory(process.pid)
     _, stderr = process.communicate()
     seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
+    memory.stop()
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({process.returncode}): {stderr.decode()[-500:]}")
-    return Run(seconds, peak / 1024, process.returncode)
+    return Run(seconds, memory.peak_mb, process.returncode)
 
 
 def paragraphs_in(corpus: Path) -> int:
