@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Invoke
@@ -28,19 +29,33 @@ def record(article_id: str, *paragraphs: str) -> str:
     return json.dumps({"id": article_id, "paragraphs": list(paragraphs), "desk": "world"})
 
 
-def test_one_record_per_line_in_order_with_errors(dedup: Invoke, tmp_path: Path) -> None:
-    lines = [
-        record("a1", LEAD, OTHER, LEAD.rstrip(".")),
-        "{broken",
-        "",
-        "[1, 2]",
-        record("a2", "GENEVA - " + LEAD, "A fresh paragraph written for the second story only."),
-    ]
-    out = dedup("filter", "--index", tmp_path / "idx", input="\n".join(lines) + "\n")
+MIXED = [  # a repeat inside an article, three bad lines, a republished copy
+    record("a1", LEAD, OTHER, LEAD.rstrip(".")),
+    "{broken",
+    "",
+    "[1, 2]",
+    record("a2", "GENEVA - " + LEAD, "A fresh paragraph written for the second story only."),
+]
+
+
+def mixed_records(out: Any) -> list[dict[str, Any]]:
+    """The filter's records for MIXED, checked for what every kind of index must give."""
     assert out.status == 2
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(records) == 5
     first, broken, blank, array, second = records
+    assert first["cleaned"] == [LEAD, OTHER] and first["dedup"]["status"] == "partial"
+    assert (broken["line"], blank["line"], array["line"]) == (2, 3, 4)
+    assert "malformed JSON" in broken["error"] and blank["error"] == "blank line"
+    [dup] = second["duplicates"]
+    assert dup["match"]["article"] == "a1" and dup["in"] == "index"
+    assert dup["changes"] == ["extended"]
+    return records
+
+
+def test_one_record_per_line_in_order_with_errors(dedup: Invoke, tmp_path: Path) -> None:
+    out = dedup("filter", "--index", tmp_path / "idx", input="\n".join(MIXED) + "\n")
+    first = mixed_records(out)[0]
     assert first["id"] == "a1" and first["desk"] == "world"
     assert first["duplicates"] == [
         {
@@ -50,11 +65,6 @@ def test_one_record_per_line_in_order_with_errors(dedup: Invoke, tmp_path: Path)
             "in": "article",
         }
     ]
-    assert first["cleaned"] == [LEAD, OTHER] and first["dedup"]["status"] == "partial"
-    assert (broken["line"], blank["line"], array["line"]) == (2, 3, 4)
-    assert "malformed JSON" in broken["error"] and blank["error"] == "blank line"
-    assert second["duplicates"][0]["match"]["article"] == "a1"
-    assert second["duplicates"][0]["changes"] == ["extended"]
     assert len(out.stderr.strip().splitlines()) == 3
 
 

@@ -18,17 +18,13 @@ import pytest
 import redis
 from conftest import Invoke
 from datasketch import LeanMinHash, MinHashLSH
+from test_filter import LEAD, MIXED, OTHER, mixed_records, record
 
 from dedup import Article, Params, Story
 from dedup.errors import IndexRefused
 from dedup.filter import Filter
 from dedup.index import hash_article, open_index
 
-LEAD = (
-    "The minister said the talks would resume next week in Geneva after a long pause "
-    "in negotiations."
-)
-OTHER = "Brand new paragraph about something else that has never been seen before today."
 THIRD = "A third paragraph with enough words in it to be indexed by the filter as well."
 
 
@@ -82,10 +78,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
     found.start()
     yield found
     found.kill()
-
-
-def record(article_id: str, *paragraphs: str) -> str:
-    return json.dumps({"id": article_id, "paragraphs": list(paragraphs), "desk": "world"})
 
 
 def dedup_process(*args: str, stdin: Any = None) -> subprocess.Popen[bytes]:
@@ -193,25 +185,8 @@ def test_datasketch_reads_and_writes_the_same_layout(server: Server) -> None:
 
 
 def test_stream_with_malformed_lines_keeps_count_and_order(dedup: Invoke, server: Server) -> None:
-    lines = [
-        record("a1", LEAD, OTHER, LEAD.rstrip(".")),
-        "{broken",
-        "",
-        "[1, 2]",
-        record("a2", "GENEVA - " + LEAD, "A fresh paragraph written for the second story only."),
-    ]
-    out = dedup("filter", "--index", server.url, input="\n".join(lines) + "\n")
-    assert out.status == 2
-    records = [json.loads(line) for line in out.stdout.splitlines()]
-    assert len(records) == 5
-    first, broken, blank, array, second = records
-    assert first["dedup"]["status"] == "partial" and first["cleaned"] == [LEAD, OTHER]
-    assert first["duplicates"][0]["in"] == "article"
-    assert (broken["line"], blank["line"], array["line"]) == (2, 3, 4)
-    assert "malformed JSON" in broken["error"] and blank["error"] == "blank line"
-    [dup] = second["duplicates"]
-    assert dup["match"]["article"] == "a1" and dup["in"] == "index"
-    assert dup["changes"] == ["extended"]
+    out = dedup("filter", "--index", server.url, input="\n".join(MIXED) + "\n")
+    assert mixed_records(out)[0]["duplicates"][0]["in"] == "article"
 
 
 def test_two_filter_processes_see_each_others_articles(server: Server) -> None:
