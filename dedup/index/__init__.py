@@ -26,7 +26,7 @@ from ..model import Article, Story
 from ..shingle import Shingles, shingle
 from ..signature import SCHEME, signatures
 
-FORMAT = "dedup-index-1"
+FORMAT = "dedup-index-2"
 
 
 def structure(params: Params) -> dict[str, str]:

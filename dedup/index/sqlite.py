@@ -6,8 +6,10 @@ lock: a check-then-add holds the write lock, a second writer waits for it (up to
 `BUSY_SECONDS`, then gets a clear error).
 
 Tables: `articles` (id, time added, story metadata), `paragraphs` (text, sorted
-shingle hashes, band keys, as blobs), `bands` (band key -> paragraph), `meta` (the
-parameters the index was built with).
+shingle hashes, band keys, as blobs), `meta` (the parameters the index was built
+with, and an id of its own). Band key -> paragraph is looked up in a `BandMap` built
+from the paragraphs' keys (bandmap.py): an article then writes a handful of pages,
+not a page per band key.
 """
 
 from __future__ import annotations
@@ -17,19 +19,24 @@ import json
 import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import numpy as np
 
 from ..config import Params
 from ..errors import IndexRefused
-from ..lsh import FIRST_OF_BUCKET, MAX_BUCKET, ramp
+from ..lsh import ramp
 from ..model import Article, Story
 from . import Entry, Hashed, Index, Summary, check_structure, now, structure
+from .bandmap import BandMap, sorted_run
 
 BUSY_SECONDS = 30.0
 MMAP_BYTES = 1 << 31  # read pages through a memory map: no system call per B-tree page
+# Copy the journal back every 16 MB (about 300 articles) rather than every 4 MB: the
+# same pages are written either way, and a check waits for the copy less often.
+CHECKPOINT_PAGES = 4000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS articles (
@@ -39,45 +46,12 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_added ON articles (added);
 CREATE INDEX IF NOT EXISTS articles_guid ON articles (guid);
 CREATE TABLE IF NOT EXISTS paragraphs (
-    pid INTEGER PRIMARY KEY, num INTEGER NOT NULL, idx INTEGER NOT NULL,
+    pid INTEGER PRIMARY KEY AUTOINCREMENT, num INTEGER NOT NULL, idx INTEGER NOT NULL,
     text TEXT NOT NULL, shingles BLOB NOT NULL, keys BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS paragraphs_num ON paragraphs (num);
-CREATE TABLE IF NOT EXISTS bands (
-    key INTEGER NOT NULL, pid INTEGER NOT NULL, PRIMARY KEY (key, pid)
-) WITHOUT ROWID;
 """
 _BATCH = 900  # SQL parameters per statement
-# The stored paragraphs sharing each band key; like a scan, a bucket of more than
-# MAX_BUCKET only offers its first FIRST_OF_BUCKET (bounded candidates to verify).
-_BUCKETS = f"""
-SELECT key, pid FROM (
-    SELECT key, pid, row_number() OVER (PARTITION BY key ORDER BY pid) AS rank,
-        count(*) OVER (PARTITION BY key) AS size
-    FROM bands WHERE key IN ({{marks}})
-) WHERE rank <= CASE WHEN size > {MAX_BUCKET} THEN {FIRST_OF_BUCKET} ELSE size END
-"""
-
-
-def _sharing(stored: np.ndarray, keys: np.ndarray) -> list[tuple[int, int]]:
-    """Distinct (row j of `stored`, column k of `keys`) pairs that share a band key.
-
-    stored is (m, bands), one row per stored paragraph; keys is (bands, n), the checked
-    article's. A sorted join, linear in the matches (an article of 100,000 paragraphs
-    against as many stored ones stays small).
-    """
-    ours = keys.ravel()
-    columns = np.tile(np.arange(keys.shape[1], dtype=np.int64), keys.shape[0])
-    order = np.argsort(ours, kind="stable")
-    ours = ours[order]
-    theirs = stored.ravel()
-    low = np.searchsorted(ours, theirs, side="left")
-    counts = np.searchsorted(ours, theirs, side="right") - low
-    rows = np.repeat(np.arange(theirs.size, dtype=np.int64) // stored.shape[1], counts)
-    matched = columns[order[np.repeat(low, counts) + ramp(counts)]]
-    codes = np.unique(rows * keys.shape[1] + matched)
-    n = keys.shape[1]
-    return list(zip((codes // n).tolist(), (codes % n).tolist(), strict=True))
 
 
 def _signed(keys: np.ndarray) -> list[int]:
@@ -104,12 +78,10 @@ def story_of(data: str | None) -> Story:
 class SqliteIndex(Index):
     """An index in one SQLite file (see the module docstring)."""
 
-    batch = 10_000  # each commit rewrites most pages of the band B-tree: commit seldom
-
     def __init__(self, path: str, params: Params, create: bool = True) -> None:
         self.params = params
         self.location = path
-        self._bands: list[tuple[np.ndarray, int]] = []  # (band keys, pid) not yet inserted
+        self._added: list[tuple[int, np.ndarray]] = []  # (pid, band keys) not yet committed
         if not create and not os.path.exists(path):
             raise IndexRefused(f"{path}: no such index")
         deadline = time.monotonic() + BUSY_SECONDS
@@ -133,6 +105,27 @@ class SqliteIndex(Index):
                         raise
                     raise IndexRefused(f"{path}: not a usable index ({err})") from None
                 time.sleep(0.05)
+        self._instance = stored["instance"]
+        self.bands = self._map()
+
+    def _map(self) -> BandMap:
+        """The band lookup from the snapshot file; paragraphs after it are read in `_catch_up`."""
+        (highest,) = self._db.execute(
+            "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'paragraphs'"
+        ).fetchone()
+        return BandMap(self.location + ".bands", self._instance, highest)
+
+    def _catch_up(self) -> None:
+        """Bring the band lookup up to date with the paragraphs committed (by any writer)."""
+        if self.bands.stale():
+            self.bands = self._map()
+        rows = self._db.execute(
+            "SELECT pid, keys FROM paragraphs WHERE pid > ? ORDER BY pid", (self.bands.seen,)
+        ).fetchall()
+        if rows:
+            pids = np.array([pid for pid, _ in rows], dtype=np.int64)
+            keys = np.frombuffer(b"".join(blob for _, blob in rows), dtype="<u8")
+            self.bands.extend(pids, keys.reshape(len(rows), -1))
 
     def _setup(self, params: Params, create: bool) -> dict[str, str]:
         """WAL journal, tables, and the parameters stored (stored now if new).
@@ -149,13 +142,14 @@ class SqliteIndex(Index):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        self._db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
         with self._write():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
             stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             if not stored:
-                stored = structure(params)
+                stored = {**structure(params), "instance": uuid.uuid4().hex}
                 self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(stored.items()))
         return stored
 
@@ -169,15 +163,31 @@ class SqliteIndex(Index):
             ) from err
         try:
             yield
-            self._flush()
             self._db.execute("COMMIT")
         except BaseException as err:
-            self._bands.clear()
+            self._added.clear()
             if self._db.in_transaction:  # SQLite may have rolled back already (disk full)
                 self._db.execute("ROLLBACK")
             if isinstance(err, sqlite3.Error):
                 raise IndexRefused(f"{self.location}: {err}") from err
             raise
+        if self._added:
+            pids = np.array([pid for pid, _ in self._added], dtype=np.int64)
+            self.bands.extend(pids, np.stack([keys for _, keys in self._added]))
+            self._added.clear()
+            if self.bands.due():
+                self._snapshot()
+
+    def _snapshot(self) -> None:
+        """Write the band lookup's snapshot, holding the write lock (see bandmap.py)."""
+        with self._write():
+            self._catch_up()
+            live = np.array(
+                [pid for (pid,) in self._db.execute("SELECT pid FROM paragraphs ORDER BY pid")],
+                dtype=np.int64,
+            )
+            with suppress(OSError):  # a snapshot only saves time; the database is whole without
+                self.bands = self.bands.write(live)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -185,38 +195,50 @@ class SqliteIndex(Index):
             yield
             return
         with self._write():
+            self._catch_up()  # no other writer can commit until this one ends
             yield
 
     def candidates(self, hashed: Hashed) -> list[list[Entry]]:
-        """One query for the paragraphs sharing any band key; NumPy says with which paragraph.
-
-        Each stored paragraph keeps its band keys, so matching them against the article's
-        replaces a Python loop over every (key, paragraph) row of the bands table.
-        """
+        """The paragraphs sharing a band key, from the band lookup, for each paragraph."""
         keys = hashed.keys
-        if not keys.shape[1]:
+        n = keys.shape[1]
+        if not n:
             return []
-        self._flush()
-        distinct = _signed(np.unique(keys))
-        rows: dict[int, tuple[str, int, str, bytes, bytes]] = {}
-        for start in range(0, len(distinct), _BATCH):
-            part = distinct[start : start + _BATCH]
-            marks = ",".join("?" * len(part))
-            for pid, *row in self._db.execute(
-                "SELECT p.pid, a.id, p.idx, p.text, p.shingles, p.keys FROM paragraphs p "
-                "JOIN articles a ON a.num = p.num "
-                f"WHERE p.pid IN (SELECT pid FROM ({_BUCKETS.format(marks=marks)}))",
+        if not self._db.in_transaction:
+            self._catch_up()
+        added = None
+        if self._added:  # this transaction's own, not committed yet
+            added = sorted_run(
+                np.array([pid for pid, _ in self._added]), np.stack([k for _, k in self._added])
+            )
+        query, position = np.unique(keys.ravel(), return_inverse=True)
+        owner, pids = self.bands.lookup(query, added)
+        wanted = np.unique(pids)
+        entries: list[list[Entry]] = [[] for _ in range(n)]
+        if not len(wanted):
+            return entries
+        made: dict[int, Entry] = {}
+        listed = wanted.tolist()
+        for start in range(0, len(listed), _BATCH):
+            part = listed[start : start + _BATCH]
+            for pid, article, idx, text, blob in self._db.execute(
+                "SELECT p.pid, a.id, p.idx, p.text, p.shingles FROM paragraphs p JOIN articles a "
+                f"ON a.num = p.num WHERE p.pid IN ({','.join('?' * len(part))})",
                 part,
             ):
-                rows[pid] = tuple(row)
-        found = [rows[pid] for pid in sorted(rows)]
-        entries: list[list[Entry]] = [[] for _ in range(keys.shape[1])]
-        if not found:
-            return entries
-        stored = np.frombuffer(b"".join(r[4] for r in found), dtype="<u8").reshape(len(found), -1)
-        made = [Entry(a, i, t, np.frombuffer(blob, dtype=np.uint64)) for a, i, t, blob, _ in found]
-        for j, k in _sharing(stored.astype(np.uint64), keys):
-            entries[k].append(made[j])
+                made[pid] = Entry(article, idx, text, np.frombuffer(blob, dtype=np.uint64))
+        # Each (key, pid) pair goes to the article's paragraphs holding that key.
+        order = np.argsort(position, kind="stable")
+        held, column = position[order], order % n
+        low = np.searchsorted(held, owner, "left")
+        counts = np.searchsorted(held, owner, "right") - low
+        rows = np.searchsorted(wanted, np.repeat(pids, counts))
+        m = len(wanted)
+        codes = np.unique(column[np.repeat(low, counts) + ramp(counts)] * m + rows)
+        for k, j in zip((codes // m).tolist(), (codes % m).tolist(), strict=True):
+            entry = made.get(listed[j])  # (a removed paragraph is gone)
+            if entry is not None:
+                entries[k].append(entry)
         return entries
 
     def add(self, article: Article, hashed: Hashed, when: float | None = None) -> bool:
@@ -245,39 +267,16 @@ class SqliteIndex(Index):
                     (num, idx, text, *blobs),
                 ).lastrowid
                 assert pid is not None
-                self._bands.append((keys, pid))
+                self._added.append((pid, keys))
         return replaced
 
-    def _flush(self) -> None:
-        """Insert the band rows added so far in this transaction, in key order.
-
-        The bands table is a B-tree on random keys: rows inserted in key order touch
-        each page once per batch instead of once per row (see benchmarks/RESULTS.md).
-        """
-        if not self._bands:
-            return
-        keys = np.concatenate([k for k, _ in self._bands]).astype(np.uint64).view(np.int64)
-        pids = np.repeat([pid for _, pid in self._bands], [len(k) for k, _ in self._bands])
-        order = np.lexsort((pids, keys))
-        rows = zip(keys[order].tolist(), pids[order].tolist(), strict=True)
-        self._db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", rows)
-        self._bands.clear()
-
     def _remove(self, article_id: str) -> bool:
+        """Delete an article's rows; its band keys leave the lookup at the next snapshot."""
         row = self._db.execute("SELECT num FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             return False
-        self._flush()  # its band rows may still be waiting
-        (num,) = row
-        doomed: list[tuple[int, int]] = []
-        for pid, blob in self._db.execute(
-            "SELECT pid, keys FROM paragraphs WHERE num = ?", (num,)
-        ).fetchall():
-            keys = np.frombuffer(blob, dtype="<u8")
-            doomed.extend((key, pid) for key in _signed(keys))
-        self._db.executemany("DELETE FROM bands WHERE key = ? AND pid = ?", doomed)
-        self._db.execute("DELETE FROM paragraphs WHERE num = ?", (num,))
-        self._db.execute("DELETE FROM articles WHERE num = ?", (num,))
+        self._db.execute("DELETE FROM paragraphs WHERE num = ?", row)
+        self._db.execute("DELETE FROM articles WHERE num = ?", row)
         return True
 
     def remove(self, article_id: str) -> bool:
@@ -291,6 +290,8 @@ class SqliteIndex(Index):
             ]
             for article_id in ids:
                 self._remove(article_id)
+        if ids:
+            self._snapshot()  # the pruned paragraphs leave the band lookup now
         return len(ids)
 
     def stories(self, guid: str) -> list[tuple[str, Story]]:
@@ -303,10 +304,15 @@ class SqliteIndex(Index):
         ).fetchone()
         (paragraphs,) = self._db.execute("SELECT count(*) FROM paragraphs").fetchone()
         stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        size = sum(
-            os.path.getsize(p) for p in (self.location, self.location + "-wal") if os.path.exists(p)
-        )
+        stored.pop("instance", None)
+        files = (self.location, self.location + "-wal", self.bands.path)
+        size = sum(os.path.getsize(p) for p in files if os.path.exists(p))
         return Summary(articles, paragraphs, oldest, newest, stored, self.location, {"bytes": size})
 
     def close(self) -> None:
-        self._db.close()
+        """Close; first snapshot the band lookup if many paragraphs would be read at open."""
+        try:
+            if self.bands.due(closing=True):
+                self._snapshot()
+        finally:
+            self._db.close()

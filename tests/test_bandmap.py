@@ -1,0 +1,194 @@
+"""The embedded index's band lookup (bandmap.py): its snapshot file is used after a
+restart, picked up from another writer, ignored when it cannot be trusted, and it
+forgets removed paragraphs; buckets are capped as in a scan."""
+
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dedup import Article, Params
+from dedup.filter import Filter
+from dedup.index import bandmap, hash_article, open_index
+from dedup.index.sqlite import SqliteIndex
+from dedup.lsh import FIRST_OF_BUCKET, MAX_BUCKET
+
+LINE = (
+    "The central bank left its benchmark rate unchanged on Thursday and said inflation "
+    "was easing faster than expected."
+)
+
+
+@pytest.fixture
+def small_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshot after 20 paragraphs in memory, not 10,000 (the rule is the same)."""
+    monkeypatch.setattr(bandmap, "MIN_SNAPSHOT", 16 * 20)
+
+
+def stories(reuters: list[dict[str, Any]], start: int, count: int) -> list[Article]:
+    """Reuters articles with at least one paragraph long enough to index."""
+    found = []
+    for r in reuters[start:]:
+        article = Article(r["id"], tuple(r["paragraphs"]), "", "")
+        if hash_article(article, Params()).paragraphs:
+            found.append(article)
+        if len(found) == count:
+            return found
+    return found
+
+
+def sqlite_index(path: Path) -> SqliteIndex:
+    index = open_index(str(path), Params())
+    assert isinstance(index, SqliteIndex)
+    return index
+
+
+def add(index: SqliteIndex, articles: list[Article]) -> None:
+    for article in articles:
+        index.add(article, hash_article(article, index.params))
+
+
+def statuses(index: SqliteIndex, articles: list[Article]) -> set[str]:
+    """The filter's verdicts on copies of `articles` sent under new ids."""
+    checker = Filter(index)
+    return {
+        checker.check(Article(a.id + "-copy", a.paragraphs, "", ""), add=False).status
+        for a in articles
+    }
+
+
+def test_the_snapshot_serves_after_a_restart(
+    tmp_path: Path, reuters: list, small_snapshots: None
+) -> None:
+    articles = stories(reuters, 0, 120)
+    with sqlite_index(tmp_path / "idx") as index:
+        add(index, articles)
+    assert (tmp_path / "idx.bands").stat().st_size > bandmap.HEADER
+    with sqlite_index(tmp_path / "idx") as index:
+        assert index.bands.covered > 0 and len(index.bands.snapshot) > 0
+        assert statuses(index, articles) == {"duplicate"}
+        assert index.bands.tail == 0  # nothing had to be read from the database
+
+
+def rewrite_header(path: Path, **changes: Any) -> None:
+    data = path.read_bytes()
+    header = json.loads(data[: bandmap.HEADER]) | changes
+    path.write_bytes(json.dumps(header).encode().ljust(bandmap.HEADER) + data[bandmap.HEADER :])
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign", "ahead", "missing"])
+def test_a_snapshot_that_cannot_be_trusted_is_ignored(
+    tmp_path: Path, reuters: list, small_snapshots: None, damage: str
+) -> None:
+    articles = stories(reuters, 0, 120)
+    with sqlite_index(tmp_path / "idx") as index:
+        add(index, articles)
+    snapshot = tmp_path / "idx.bands"
+    if damage == "truncated":  # a copy cut short
+        snapshot.write_bytes(snapshot.read_bytes()[:-100])
+    elif damage == "garbage":
+        snapshot.write_bytes(b"\0" * 10_000)
+    elif damage == "foreign":  # another index's snapshot beside this database
+        with sqlite_index(tmp_path / "other") as other:
+            add(other, stories(reuters, 500, 120))
+        snapshot.write_bytes((tmp_path / "other.bands").read_bytes())
+    elif damage == "ahead":  # the database restored from before the snapshot
+        rewrite_header(snapshot, covered=10**9)
+    else:
+        snapshot.unlink()
+    with sqlite_index(tmp_path / "idx") as index:
+        assert index.bands.covered == 0
+        assert statuses(index, articles) == {"duplicate"}  # rebuilt from the database
+    with sqlite_index(tmp_path / "idx") as index:  # and written again on closing
+        assert index.bands.covered > 0
+
+
+def test_another_writers_snapshot_and_additions_are_seen(
+    tmp_path: Path, reuters: list, small_snapshots: None
+) -> None:
+    first, second = sqlite_index(tmp_path / "idx"), sqlite_index(tmp_path / "idx")
+    early, late = stories(reuters, 0, 60), stories(reuters, 60, 60)
+    add(first, early)  # writes snapshots
+    assert statuses(second, early) == {"duplicate"}
+    assert second.bands.covered > 0  # it mapped the first one's snapshot
+    add(second, late)
+    assert statuses(first, late) == {"duplicate"}
+    with first.transaction():  # not committed yet: seen by its own checks
+        add(first, [Article("fresh", (LINE,), "", "")])
+        assert statuses(first, [Article("fresh", (LINE,), "", "")]) == {"duplicate"}
+    first.close()
+    second.close()
+
+
+def test_removed_and_pruned_paragraphs_leave_the_lookup(
+    tmp_path: Path, reuters: list, small_snapshots: None
+) -> None:
+    articles = stories(reuters, 0, 60)
+    solo = Article("solo", (LINE,), "", "")
+    with sqlite_index(tmp_path / "idx") as index:
+        add(index, [*articles, solo])
+        assert statuses(index, [solo]) == {"duplicate"}
+        assert index.remove("solo")
+        assert statuses(index, [solo]) == {"new"}
+        assert index.prune(time.time() + 1) == len(articles)
+        assert len(index.bands.snapshot) == 0  # pruning writes a snapshot of what is left
+        checker = Filter(index)
+        for article in articles:
+            verdict = checker.check(Article("again", article.paragraphs, "", ""), add=False)
+            assert not any(d.indexed for d in verdict.duplicates)
+
+
+def test_a_big_bucket_offers_its_first_paragraphs_from_snapshot_and_memory(
+    tmp_path: Path, small_snapshots: None
+) -> None:
+    copies = [Article(f"copy-{i:03}", (LINE,), "", "") for i in range(MAX_BUCKET + 40)]
+    hashed = hash_article(copies[0], Params())
+    with sqlite_index(tmp_path / "idx") as index:
+        add(index, copies[:MAX_BUCKET])  # all of them fit a bucket
+        owner, pids = index.bands.lookup(np.unique(hashed.keys))
+        assert len(set(pids.tolist())) == MAX_BUCKET
+        add(index, copies[MAX_BUCKET:])  # now too many: part in the snapshot, part in memory
+        assert len(index.bands.snapshot) and index.bands.tail
+        owner, pids = index.bands.lookup(np.unique(hashed.keys))
+    every = [
+        pid for (pid,) in sqlite3.connect(tmp_path / "idx").execute("SELECT pid FROM paragraphs")
+    ]
+    for key in range(hashed.keys.shape[0]):  # each band's bucket: its first, by pid
+        assert sorted(pids[owner == key].tolist()) == sorted(every)[:FIRST_OF_BUCKET]
+
+
+def test_kill_9_while_snapshots_are_written(tmp_path: Path, data_dir: Path) -> None:
+    """`dedup index add` of Reuters writes several snapshots; killed at random moments,
+    the index re-opens and finds every paragraph through each of its band keys."""
+    rng = random.Random(5)
+    path = tmp_path / "idx"
+    for _ in range(3):
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dedup",
+                "index",
+                "add",
+                "--index",
+                str(path),
+                str(data_dir / "reuters21578.jsonl.gz"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(1.0, 6.0))  # a random moment, not a measurement
+        proc.kill()
+        proc.wait()
+        with sqlite_index(path) as index, index.transaction():
+            db = sqlite3.connect(path)
+            for pid, keys in db.execute("SELECT pid, keys FROM paragraphs"):
+                _, found = index.bands.lookup(np.unique(np.frombuffer(keys, "<u8")))
+                assert pid in found
