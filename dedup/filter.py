@@ -16,13 +16,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from . import versions
+from . import contain, versions
 from .changes import classify
 from .clean import REMOVABLE, clean
 from .config import Params
 from .detect import scan
 from .index import Entry, Hashed, Index, hash_article
 from .model import Article, Story
+from .shingle import ngrams, words_of
+from .verify import shared_counts
 
 Status = Literal["new", "partial", "duplicate", "canceled"]
 
@@ -78,7 +80,7 @@ class Filter:
         """
         hashed = hash_article(article, self.params)
         canceled = article.story is not None and article.story.status == "canceled"
-        found = self._within(article)  # needs no index, so not under its lock
+        found = self._within(article, hashed)  # needs no index, so not under its lock
         with self.index.transaction():
             earlier = self._earlier_versions(article)
             skip = {article.id} if self.flag_versions else {article.id, *earlier}
@@ -108,9 +110,11 @@ class Filter:
             found, key=lambda i: versions.order(Article(i, (), "", "", story=found[i]), 0)
         )
 
-    def _within(self, article: Article) -> dict[int, Duplicate]:
+    def _within(self, article: Article, hashed: Hashed) -> dict[int, Duplicate]:
         """The paragraphs that repeat an earlier paragraph of the same article."""
         found: dict[int, Duplicate] = {}
+        if not may_repeat(hashed, self.params):
+            return found
         result = scan([article], self.params, workers=1)
         for cleaned in clean([article], result, self.params, remove_substantive=True):
             for i, (_, kept) in cleaned.removed.items():
@@ -126,36 +130,39 @@ class Filter:
         """The paragraphs with a near-duplicate in the index, not counting the articles in
         `skip` (itself, and earlier versions of its story); adds those not yet in `found`."""
         in_index: set[int] = set()
-        candidates = self.index.candidates(hashed)
-        for k, (i, entries) in enumerate(zip(hashed.paragraphs, candidates, strict=True)):
-            best = self._best(hashed, k, entries, skip)
-            if best is None:
-                continue
+        for k, (entry, similarity) in self._best(hashed, self.index.candidates(hashed), skip):
+            i = hashed.paragraphs[k]
             in_index.add(i)
             if i not in found:
-                entry, similarity = best
                 changes = classify(entry.text, article.paragraphs[i])
                 found[i] = Duplicate(i, entry.article, entry.paragraph, similarity, changes, True)
         return in_index
 
     def _best(
-        self, hashed: Hashed, k: int, entries: list[Entry], skip: set[str]
-    ) -> tuple[Entry, float] | None:
-        """The stored paragraph most similar to paragraph k, if it is a near-duplicate."""
-        mine = hashed.shingles[k]
-        best: tuple[Entry, float] | None = None
-        for entry in entries:
-            if entry.article in skip:
-                continue
-            theirs = entry.shingles
-            common = len(np.intersect1d(mine, theirs, assume_unique=True))
-            similarity = common / (len(mine) + len(theirs) - common)
-            inside = common == min(len(mine), len(theirs))
+        self, hashed: Hashed, candidates: list[list[Entry]], skip: set[str]
+    ) -> list[tuple[int, tuple[Entry, float]]]:
+        """For each paragraph k with a near-duplicate among its candidates, the most
+        similar one (the first of equals): exact Jaccard at the threshold, or sitting
+        whole in it (or it in the paragraph)."""
+        pairs = [
+            (k, e) for k, found in enumerate(candidates) for e in found if e.article not in skip
+        ]
+        ks = np.array([k for k, _ in pairs], dtype=np.int64)
+        common = shared_counts(
+            list(hashed.shingles),
+            [e.shingles for _, e in pairs],
+            np.stack([ks, np.arange(len(pairs))], axis=1),
+        ).tolist()
+        best: dict[int, tuple[Entry, float]] = {}
+        for (k, entry), shared in zip(pairs, common, strict=True):
+            mine, theirs = len(hashed.shingles[k]), len(entry.shingles)
+            similarity = shared / (mine + theirs - shared)
+            inside = shared == min(mine, theirs)
             if (similarity >= self.params.threshold or inside) and (
-                best is None or similarity > best[1]
+                k not in best or similarity > best[k][1]
             ):
-                best = (entry, similarity)
-        return best
+                best[k] = (entry, similarity)
+        return sorted(best.items())
 
     def _verdict(
         self,
@@ -174,6 +181,22 @@ class Filter:
             status = "duplicate" if whole else "partial"
         duplicates = tuple(found[i] for i in sorted(found))
         return Verdict(article, duplicates, kept, status, added, replaced)
+
+
+def may_repeat(hashed: Hashed, params: Params) -> bool:
+    """Whether a scan of the article could find a repeat inside it: two of its eligible
+    paragraphs share an LSH band key, or one's word 3-grams sit in another's. A scan's
+    clusters and contained pairs come only from these; most articles have neither."""
+    n = len(hashed.paragraphs)
+    if n < 2:
+        return False
+    keys = np.sort(hashed.keys, axis=1)
+    if (keys[:, 1:] == keys[:, :-1]).any():
+        return True
+    offsets, hashes = ngrams(words_of(hashed.texts), contain.SIZE)
+    alone = np.zeros(n, dtype=np.int64)  # one article
+    pairs, _ = contain.within_articles(offsets, hashes, alone, alone == 0, params.containment)
+    return len(pairs) > 0
 
 
 def _similarity(result: Any, paragraph: int) -> float:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .config import Params
 from .hashing import Hashed
-from .lsh import candidate_pairs
+from .lsh import candidate_pairs, ramp
 from .shingle import shingle_set
 from .workers import Workers
 
@@ -49,6 +49,28 @@ def verify_chunk(
         values[k] = common / (len(a) + len(b) - common)
         near[k] = values[k] < threshold and common == min(len(a), len(b))
     return values, near
+
+
+def shared_counts(left: list[np.ndarray], right: list[np.ndarray], pairs: np.ndarray) -> np.ndarray:
+    """For each pair (i, j) of `pairs`, how many hashes left[i] and right[j] share.
+
+    Every set holds distinct uint64; `left` is small (one article), `right` the sets
+    to compare with it. One sort and a search, whatever the number of pairs.
+    """
+    if not len(pairs):
+        return np.zeros(0, dtype=np.int64)
+    mine = np.concatenate(left)
+    owner = np.repeat(np.arange(len(left)), [len(s) for s in left])
+    order = np.argsort(mine, kind="stable")
+    mine, owner = mine[order], owner[order]
+    theirs = [right[j] for j in pairs[:, 1].tolist()]
+    values = np.concatenate(theirs)
+    pair = np.repeat(np.arange(len(pairs)), [len(s) for s in theirs])
+    low = np.searchsorted(mine, values, "left")
+    counts = np.searchsorted(mine, values, "right") - low
+    hit = np.repeat(pair, counts)
+    same = owner[np.repeat(low, counts) + ramp(counts)] == pairs[hit, 0]
+    return np.bincount(hit[same], minlength=len(pairs))
 
 
 def verified_edges(

@@ -14,9 +14,11 @@ import pytest
 from conftest import Invoke
 
 from dedup import Article, Params
+from dedup.clean import clean
+from dedup.detect import scan
 from dedup.errors import IndexRefused
-from dedup.filter import Filter
-from dedup.index import open_index
+from dedup.filter import Filter, may_repeat
+from dedup.index import hash_article, open_index
 
 LEAD = (
     "The minister said the talks would resume next week in Geneva after a long pause "
@@ -249,3 +251,29 @@ def test_an_index_that_cannot_be_used_is_one_line_naming_it(dedup: Invoke, tmp_p
             assert reason in out.stderr or (args[0] == "index" and "no such index" in out.stderr)
     tables = {r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")}
     assert tables == {"users"}  # left as it was
+
+
+def test_the_quick_test_clears_no_article_a_scan_would_clean(reuters: list) -> None:
+    """The filter scans an article for repeats inside it only when `may_repeat` says it
+    could hold one: on real articles, and on ones given a pasted, trimmed or merged copy
+    of a paragraph, a scan finds nothing to clean in every article the test clears."""
+    params = Params()
+    articles = [Article(r["id"], tuple(r["paragraphs"]), "", "") for r in reuters[::15]]
+    for r in reuters[:900:3]:
+        first, *rest = r["paragraphs"] or [""]
+        copies = {
+            "pasted": first.rstrip("."),
+            "trimmed": " ".join(first.split()[:-3]),
+            "merged": first + " " + (rest[0] if rest else first),
+        }
+        for kind, copy in copies.items():
+            articles.append(Article(f"{r['id']}-{kind}", (first, *rest, copy), "", ""))
+    cleared = cleaned = 0
+    for article in articles:
+        result = scan([article], params, workers=1)
+        removed = clean([article], result, params, remove_substantive=True)[0].removed
+        cleaned += bool(removed)
+        if not may_repeat(hash_article(article, params), params):
+            assert not removed, article.id
+            cleared += 1
+    assert cleared > len(articles) / 2 and cleaned > 400
