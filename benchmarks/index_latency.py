@@ -35,6 +35,7 @@ import redis
 
 from dedup import Article, Params
 from dedup.filter import Filter
+from dedup.gcpause import settled
 from dedup.index import Index, open_index
 
 HERE = Path(__file__).resolve().parent
@@ -205,7 +206,9 @@ def measure(work: Path, server: RedisServer, count: int) -> list[str]:
     assert indexes["Redis"].summary().paragraphs == paragraphs
     filters = {name: Filter(index) for name, index in indexes.items()}
     timings: dict[str, list[float]] = {name: [] for name in filters}
-    for article in fresh_articles(count):
+    articles = fresh_articles(count)
+    settled()  # as `dedup filter` does after start-up (this harness holds all of Reuters)
+    for article in articles:
         for name, checker in filters.items():
             started = time.perf_counter()
             checker.check(article)
@@ -249,6 +252,7 @@ def measure(work: Path, server: RedisServer, count: int) -> list[str]:
         f"**{ms(timings['Redis'], 50)}** | ≤ 10 ms embedded, ≤ 30 ms Redis |",
         f"| check+add, p99 | **{ms(timings['embedded'], 99)}** | {ms(timings['Redis'], 99)} "
         "| ≤ 50 ms embedded |",
+        f"| check+add, slowest | {ms(timings['embedded'], 100)} | {ms(timings['Redis'], 100)} | |",
         f"| bulk ingest of Reuters (21,578 articles) into an empty index | "
         f"**{reuters['embedded']:,.0f} articles/s** | {reuters['Redis']:,.0f} articles/s "
         "| ≥ 2,000 articles/s embedded |",

@@ -7,7 +7,7 @@ What survives a big block is frozen (`gc.freeze`) so that later collections skip
 instead of traversing all of it once more. A small block (one article checked by the
 filter, one file) is not frozen: freezing also keeps any cyclic garbage made inside
 the block (an exception and its traceback, say), which a long-running process must
-not accumulate.
+not accumulate. A long-running process freezes what start-up made (`settled`).
 """
 
 from __future__ import annotations
@@ -32,3 +32,11 @@ def paused() -> Iterator[None]:
             gc.freeze()
         if was_enabled:
             gc.enable()
+
+
+def settled() -> None:
+    """Freeze what exists now (modules, an open index): in a long-running process, the
+    collector then walks only what is made later, not all of them again now and then
+    in the middle of a check."""
+    gc.collect()
+    gc.freeze()

@@ -19,6 +19,7 @@ from rich.table import Table
 from ..errors import Diagnostics, IndexRefused, InputError
 from ..filter import Filter, verdict_record
 from ..formats import STDIN, iter_articles, jsonl
+from ..gcpause import settled
 from ..index import Index, hash_articles, open_index
 from .app import cli
 from .common import (
@@ -112,6 +113,7 @@ def filter_command(
     run = make_run(kwargs)
     index = _open(run, spec, prefix)
     checker = Filter(index, run.params, flag_versions)
+    settled()
     done = 0
     steps = "checked and written" if no_add else "checked, written and added to the index"
     try:
