@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -13,8 +14,11 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, data: bytes, mode_from: Path | None = None) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it over `path`.
+def write_atomic(
+    path: Path, data: bytes | Sequence[bytes | memoryview], mode_from: Path | None = None
+) -> None:
+    """Write `data` (bytes, or buffers one after another) to a temporary file beside
+    `path`, then rename it over `path`.
 
     The file mode is copied from `mode_from` when given (for in-place rewrites).
     """
@@ -22,7 +26,8 @@ def write_atomic(path: Path, data: bytes, mode_from: Path | None = None) -> None
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for part in [data] if isinstance(data, bytes) else data:
+                handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, os.stat(mode_from).st_mode & 0o7777 if mode_from else _default_mode())

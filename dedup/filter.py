@@ -113,7 +113,7 @@ class Filter:
     def _within(self, article: Article, hashed: Hashed) -> dict[int, Duplicate]:
         """The paragraphs that repeat an earlier paragraph of the same article."""
         found: dict[int, Duplicate] = {}
-        if not may_repeat(hashed, self.params):
+        if not may_repeat(article, hashed, self.params):
             return found
         result = scan([article], self.params, workers=1)
         for cleaned in clean([article], result, self.params, remove_substantive=True):
@@ -183,19 +183,21 @@ class Filter:
         return Verdict(article, duplicates, kept, status, added, replaced)
 
 
-def may_repeat(hashed: Hashed, params: Params) -> bool:
+def may_repeat(article: Article, hashed: Hashed, params: Params) -> bool:
     """Whether a scan of the article could find a repeat inside it: two of its eligible
-    paragraphs share an LSH band key, or one's word 3-grams sit in another's. A scan's
-    clusters and contained pairs come only from these; most articles have neither."""
-    n = len(hashed.paragraphs)
-    if n < 2:
+    paragraphs share an LSH band key, or one's word 3-grams sit in another's (computed
+    as a scan computes them). A scan's clusters and contained pairs come only from
+    these; most articles have neither."""
+    if len(hashed.paragraphs) < 2:
         return False
     keys = np.sort(hashed.keys, axis=1)
     if (keys[:, 1:] == keys[:, :-1]).any():
         return True
-    offsets, hashes = ngrams(words_of(hashed.texts), contain.SIZE)
-    alone = np.zeros(n, dtype=np.int64)  # one article
-    pairs, _ = contain.within_articles(offsets, hashes, alone, alone == 0, params.containment)
+    offsets, hashes = ngrams(words_of(article.paragraphs), contain.SIZE)
+    alone = np.zeros(len(article.paragraphs), dtype=np.int64)  # one article
+    eligible = np.zeros(len(article.paragraphs), dtype=bool)
+    eligible[list(hashed.paragraphs)] = True
+    pairs, _ = contain.within_articles(offsets, hashes, alone, eligible, params.containment)
     return len(pairs) > 0
 
 

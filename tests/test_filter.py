@@ -273,7 +273,7 @@ def test_the_quick_test_clears_no_article_a_scan_would_clean(reuters: list) -> N
         result = scan([article], params, workers=1)
         removed = clean([article], result, params, remove_substantive=True)[0].removed
         cleaned += bool(removed)
-        if not may_repeat(hash_article(article, params), params):
+        if not may_repeat(article, hash_article(article, params), params):
             assert not removed, article.id
             cleared += 1
     assert cleared > len(articles) / 2 and cleaned > 400

@@ -4,12 +4,15 @@ A B-tree on random band keys makes every added article dirty a page per key (16 
 paragraph), and SQLite then writes and syncs all of them again at each checkpoint. So
 the keys live in SQLite only as each paragraph's blob, and the lookup is built from
 them: a snapshot file of (key, pid) rows sorted by key, memory-mapped (`<index>.bands`),
-plus the paragraphs added since, held in memory as a few sorted runs. The snapshot is
-derived data: when it is missing, damaged, from another index or from a later state
-of this one, it is ignored and rebuilt from the database.
+plus the paragraphs added since, held in memory as a few sorted runs.
 
-Removed paragraphs stay in the lookup until the next snapshot; the index drops them
-when it fetches the candidates (their rows are gone), and pids are never reused.
+The snapshot is derived data. Its header carries a random token that the index's
+database records in the transaction after the file is in place; a file whose token
+is not the recorded one (missing, damaged, another index's, or newer or older than
+the database after a crash or a restore) is not used, and the lookup is rebuilt from
+the database. Removed paragraphs stay in the lookup until the next snapshot; the index
+drops them when it fetches the candidates (their rows are gone), and pids are never
+reused.
 """
 
 from __future__ import annotations
@@ -18,13 +21,18 @@ import json
 import mmap
 import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
+from ..atomic import write_atomic
 from ..lsh import FIRST_OF_BUCKET, MAX_BUCKET, ramp
 
 FORMAT = "dedup-bands-1"
 HEADER = 4096  # bytes before the keys; the JSON header padded with spaces
+MIN_SNAPSHOT = 160_000
+"""Rows (10,000 paragraphs) held in memory before a snapshot is worth writing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +44,9 @@ class Run:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+
+EMPTY = Run(np.empty(0, np.uint64), np.empty(0, np.int64))
 
 
 def sorted_run(pids: np.ndarray, keys: np.ndarray) -> Run:
@@ -54,30 +65,34 @@ def merged(runs: list[Run]) -> Run:
 
 
 class BandMap:
-    """The lookup: a snapshot covering pids up to `covered`, and the runs added since."""
+    """The lookup: a snapshot covering pids up to `covered`, and the runs added since.
 
-    def __init__(self, path: str, instance: str, highest: int) -> None:
-        """Map the snapshot at `path` if it belongs to index `instance` and covers no pid
-        beyond `highest` (the index's largest pid ever); otherwise start empty."""
+    A new BandMap holds nothing and counts as stale, so that the index loads the
+    snapshot (under its write lock) before the first lookup.
+    """
+
+    def __init__(self, path: str, snapshot: Run = EMPTY, covered: int = 0) -> None:
         self.path = path
-        self.instance = instance
-        self.snapshot = Run(np.empty(0, np.uint64), np.empty(0, np.int64))
-        self.covered = 0
-        self.identity = _identity(path)
-        header = _read_header(path, instance)
-        if header is not None and header["covered"] <= highest:
-            self.covered, n = header["covered"], header["entries"]
-            if n:  # (an empty file cannot be mapped)
-                with open(path, "rb") as handle:
-                    # Mapped in whole at once: a lookup then takes no page faults.
-                    flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-                    mapped = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
-                self.snapshot = Run(
-                    np.frombuffer(mapped, dtype="<u8", count=n, offset=HEADER),
-                    np.frombuffer(mapped, dtype="<i8", count=n, offset=HEADER + 8 * n),
-                )
+        self.snapshot = snapshot
+        self.covered = covered
+        self.identity: tuple[int, int, int] | None = (-1, -1, -1)  # matches no file
         self.runs: list[Run] = []
-        self.seen = self.covered  # the largest pid held
+        self.seen = covered  # the largest pid held
+
+    @classmethod
+    def load(cls, path: str, token: str | None) -> BandMap:
+        """Map the snapshot at `path` if its token is `token`; else an empty map."""
+        try:
+            with open(path, "rb") as handle:  # one descriptor: what is checked is mapped
+                stat = os.fstat(handle.fileno())
+                header = _header(handle.read(HEADER), stat.st_size, token)
+                found = cls(path)
+                if header is not None:
+                    found = cls(path, _mapped(handle, header["entries"]), header["covered"])
+        except OSError:
+            found, stat = cls(path), None
+        found.identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size) if stat else None
+        return found
 
     @property
     def tail(self) -> int:
@@ -85,7 +100,7 @@ class BandMap:
         return sum(len(r) for r in self.runs)
 
     def stale(self) -> bool:
-        """Another process wrote a new snapshot since this one was mapped."""
+        """The snapshot file is not the one this map was loaded from."""
         return _identity(self.path) != self.identity
 
     def extend(self, pids: np.ndarray, keys: np.ndarray) -> None:
@@ -99,10 +114,11 @@ class BandMap:
 
     def lookup(self, query: np.ndarray, extra: Run | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The (query index, pid) pairs sharing a key of `query` (distinct, sorted), also
-        from `extra`.
+        from `extra` (newer than all held).
 
-        As in a scan, a bucket of more than MAX_BUCKET paragraphs offers only its first
-        FIRST_OF_BUCKET (in pid order): the candidates to verify stay bounded.
+        A bucket of more than MAX_BUCKET paragraphs offers only its newest
+        FIRST_OF_BUCKET: the candidates to verify stay bounded, and the newest are the
+        likeliest to be still in the index and to be what an editor wants to see.
         """
         sources = [self.snapshot, *self.runs, *([extra] if extra is not None else [])]
         spans = [_span(s.keys, query) for s in sources]
@@ -111,11 +127,11 @@ class BandMap:
         found, owners = [], []
         for source, (low, high) in zip(sources, spans, strict=True):
             take = np.where(capped, np.minimum(high - low, FIRST_OF_BUCKET), high - low)
-            found.append(source.pids[np.repeat(low, take) + ramp(take)])
+            found.append(source.pids[np.repeat(high - take, take) + ramp(take)])
             owners.append(np.repeat(np.arange(len(query)), take))
         pids, owner = np.concatenate(found), np.concatenate(owners)
-        if capped.any():  # each source gave its first; keep the first of them all
-            order = np.lexsort((pids, owner))
+        if capped.any():  # each source gave its newest; keep the newest of them all
+            order = np.lexsort((-pids, owner))
             pids, owner = pids[order], owner[order]
             starts = np.searchsorted(owner, owner)
             keep = ~capped[owner] | (np.arange(len(owner)) - starts < FIRST_OF_BUCKET)
@@ -127,30 +143,18 @@ class BandMap:
         on closing, are enough that reading them again at the next open would show."""
         return self.tail >= MIN_SNAPSHOT and (closing or self.tail >= len(self.snapshot))
 
-    def write(self, live: np.ndarray) -> BandMap:
-        """Write a snapshot of everything held whose pid is in `live` (sorted); map it.
+    def write(self, live: np.ndarray, token: str) -> None:
+        """Write a snapshot of the rows held whose pid is in `live` (sorted), as `token`.
 
-        The caller holds the index's write lock: one writer of `<index>.bands.tmp` at a time.
+        The caller holds the index's write lock, and records `token` after this returns.
         """
         every = merged([self.snapshot, *self.runs])
         position = np.minimum(np.searchsorted(live, every.pids), max(len(live) - 1, 0))
         alive = live[position] == every.pids if len(live) else np.zeros(len(every), bool)
-        keys, pids = every.keys[alive], every.pids[alive]
-        header = {"format": FORMAT, "instance": self.instance, "covered": self.seen}
-        header["entries"] = len(keys)
-        temporary = self.path + ".tmp"
-        with open(temporary, "wb") as out:
-            out.write(json.dumps(header).encode().ljust(HEADER))
-            keys.astype("<u8").tofile(out)
-            pids.astype("<i8").tofile(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, self.path)
-        return BandMap(self.path, self.instance, self.seen)
-
-
-MIN_SNAPSHOT = 160_000
-"""Rows (10,000 paragraphs) held in memory before a snapshot is worth writing."""
+        keys, pids = every.keys[alive].astype("<u8"), every.pids[alive].astype("<i8")
+        header = {"format": FORMAT, "token": token, "covered": self.seen, "entries": len(keys)}
+        head = json.dumps(header).encode().ljust(HEADER)
+        write_atomic(Path(self.path), [head, memoryview(keys), memoryview(pids)])
 
 
 def _span(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,6 +168,18 @@ def _span(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
+def _mapped(handle: BinaryIO, entries: int) -> Run:
+    """The snapshot's rows, mapped in whole at once (a lookup then takes no page faults)."""
+    if not entries:  # (an empty file cannot be mapped)
+        return EMPTY
+    flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+    data = mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+    return Run(
+        np.frombuffer(data, dtype="<u8", count=entries, offset=HEADER),
+        np.frombuffer(data, dtype="<i8", count=entries, offset=HEADER + 8 * entries),
+    )
+
+
 def _identity(path: str) -> tuple[int, int, int] | None:
     try:
         stat = os.stat(path)
@@ -172,18 +188,16 @@ def _identity(path: str) -> tuple[int, int, int] | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-def _read_header(path: str, instance: str) -> dict[str, int] | None:
-    """The snapshot's header if the file is whole and belongs to `instance`."""
+def _header(raw: bytes, size: int, token: str | None) -> dict[str, int] | None:
+    """The snapshot's header if the file is whole and carries `token`."""
     try:
-        with open(path, "rb") as handle:
-            header = json.loads(handle.read(HEADER))
-        size = os.path.getsize(path)
-    except (OSError, ValueError):
+        header = json.loads(raw)
+    except ValueError:
         return None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         return None
     entries, covered = header.get("entries"), header.get("covered")
-    if header.get("instance") != instance or not isinstance(entries, int):
+    if token is None or header.get("token") != token or not isinstance(entries, int):
         return None
     if not isinstance(covered, int) or size != HEADER + 16 * entries:
         return None

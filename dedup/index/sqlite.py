@@ -21,7 +21,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -52,11 +52,6 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 CREATE INDEX IF NOT EXISTS paragraphs_num ON paragraphs (num);
 """
 _BATCH = 900  # SQL parameters per statement
-
-
-def _signed(keys: np.ndarray) -> list[int]:
-    """uint64 band keys as SQLite's signed 64-bit integers."""
-    return keys.astype(np.uint64).view(np.int64).tolist()
 
 
 def story_json(story: Story | None) -> str | None:
@@ -105,20 +100,15 @@ class SqliteIndex(Index):
                         raise
                     raise IndexRefused(f"{path}: not a usable index ({err})") from None
                 time.sleep(0.05)
-        self._instance = stored["instance"]
-        self.bands = self._map()
-
-    def _map(self) -> BandMap:
-        """The band lookup from the snapshot file; paragraphs after it are read in `_catch_up`."""
-        (highest,) = self._db.execute(
-            "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'paragraphs'"
-        ).fetchone()
-        return BandMap(self.location + ".bands", self._instance, highest)
+        self.bands = BandMap(path + ".bands")  # loaded under the lock, by `_catch_up`
+        self._snapshots = True  # until writing one fails
 
     def _catch_up(self) -> None:
-        """Bring the band lookup up to date with the paragraphs committed (by any writer)."""
+        """Bring the band lookup up to date with the paragraphs committed (by any writer).
+        Called holding the write lock: a snapshot and its token cannot change meanwhile."""
         if self.bands.stale():
-            self.bands = self._map()
+            token = self._db.execute("SELECT value FROM meta WHERE key = 'snapshot'").fetchone()
+            self.bands = BandMap.load(self.bands.path, token[0] if token else None)
         rows = self._db.execute(
             "SELECT pid, keys FROM paragraphs WHERE pid > ? ORDER BY pid", (self.bands.seen,)
         ).fetchall()
@@ -149,7 +139,7 @@ class SqliteIndex(Index):
                     self._db.execute(statement)
             stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             if not stored:
-                stored = {**structure(params), "instance": uuid.uuid4().hex}
+                stored = structure(params)
                 self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(stored.items()))
         return stored
 
@@ -175,25 +165,34 @@ class SqliteIndex(Index):
             pids = np.array([pid for pid, _ in self._added], dtype=np.int64)
             self.bands.extend(pids, np.stack([keys for _, keys in self._added]))
             self._added.clear()
-            if self.bands.due():
-                self._snapshot()
 
     def _snapshot(self) -> None:
-        """Write the band lookup's snapshot, holding the write lock (see bandmap.py)."""
-        with self._write():
-            self._catch_up()
-            live = np.array(
-                [pid for (pid,) in self._db.execute("SELECT pid FROM paragraphs ORDER BY pid")],
-                dtype=np.int64,
-            )
-            with suppress(OSError):  # a snapshot only saves time; the database is whole without
-                self.bands = self.bands.write(live)
+        """Write a new snapshot of the band lookup and record its token (bandmap.py).
+
+        Best effort: when it fails (disk full, say) the index is whole, only slower to
+        open, and this process tries no more.
+        """
+        if self._db.in_transaction or not self._snapshots:
+            return
+        token = uuid.uuid4().hex
+        try:
+            with self._write():
+                self._catch_up()
+                rows = self._db.execute("SELECT pid FROM paragraphs ORDER BY pid")
+                live = np.fromiter((pid for (pid,) in rows), dtype=np.int64)
+                self.bands.write(live, token)
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('snapshot', ?)", (token,))
+                self.bands = BandMap.load(self.bands.path, token)  # covers all held
+        except (OSError, MemoryError, IndexRefused):
+            self._snapshots = False
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self._db.in_transaction:
             yield
             return
+        if self.bands.due():
+            self._snapshot()
         with self._write():
             self._catch_up()  # no other writer can commit until this one ends
             yield
@@ -205,7 +204,8 @@ class SqliteIndex(Index):
         if not n:
             return []
         if not self._db.in_transaction:
-            self._catch_up()
+            with self.transaction():
+                return self.candidates(hashed)
         added = None
         if self._added:  # this transaction's own, not committed yet
             added = sorted_run(
@@ -304,7 +304,7 @@ class SqliteIndex(Index):
         ).fetchone()
         (paragraphs,) = self._db.execute("SELECT count(*) FROM paragraphs").fetchone()
         stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        stored.pop("instance", None)
+        stored.pop("snapshot", None)
         files = (self.location, self.location + "-wal", self.bands.path)
         size = sum(os.path.getsize(p) for p in files if os.path.exists(p))
         return Summary(articles, paragraphs, oldest, newest, stored, self.location, {"bytes": size})
