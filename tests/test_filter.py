@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import Invoke
 
-from dedup import Article, Params
+from dedup import Article, Params, Story
 from dedup.clean import clean
 from dedup.detect import scan
 from dedup.errors import IndexRefused
@@ -198,6 +198,17 @@ def test_a_new_version_is_not_a_duplicate_of_the_last_unless_asked(
     )
     v2 = json.loads(flagged.stdout.splitlines()[1])
     assert [d["match"]["article"] for d in v2["duplicates"]] == ["urn:x:story:1", "urn:x:story:1"]
+
+
+def test_an_update_naming_its_original_by_article_id_is_a_version(tmp_path: Path) -> None:
+    update = Story(previous="wire-1", signals=("update",))
+    added = "A third paragraph added in the update, with new facts for the desk."
+    with open_index(str(tmp_path / "idx"), Params()) as index:
+        checker = Filter(index)
+        checker.check(Article("wire-1", (LEAD, OTHER), "", ""))  # no guid, no story
+        verdict = checker.check(Article("wire-2", (LEAD, OTHER, added), "", "", story=update))
+        assert index.stories("wire-1") == [("wire-1", Story())]
+    assert verdict.version_of == "wire-1" and verdict.duplicates == ()
 
 
 def test_a_canceled_item_is_reported_not_indexed(dedup: Invoke, tmp_path: Path) -> None:

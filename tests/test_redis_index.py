@@ -402,6 +402,8 @@ def test_python_api_and_stories(server: Server) -> None:
         first = checker.check(Article("x", (LEAD,), "mem", "jsonl", story=story))
         second = checker.check(Article("y", (LEAD + " Officials confirmed it.",), "mem", "jsonl"))
         assert index.stories("urn:story:1") == [("x", story)]
+        assert index.stories("x") == [("x", story)]  # by article id too
+        assert index.stories("y") == [("y", Story())]
         assert index.stories("urn:none") == []
     assert first.status == "new" and first.added
     [dup] = second.duplicates

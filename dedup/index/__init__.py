@@ -160,8 +160,9 @@ class Index(ABC):
         """Forget every article added before `before` (Unix time); how many went."""
 
     @abstractmethod
-    def stories(self, guid: str) -> list[tuple[str, Story]]:
-        """Stored articles of the story `guid`: (article id, story metadata)."""
+    def stories(self, key: str) -> list[tuple[str, Story]]:
+        """Stored articles whose guid is `key`, or whose id is (a link to an earlier
+        version may name either): (article id, story metadata)."""
 
     @abstractmethod
     def summary(self) -> Summary:

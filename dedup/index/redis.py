@@ -316,11 +316,15 @@ class RedisIndex(Index):
                 gone += self._call(self._drop, [], [*self._script_args(), *batch])
         return gone
 
-    def stories(self, guid: str) -> list[tuple[str, Story]]:
-        return self._call(self._stories, guid)
+    def stories(self, key: str) -> list[tuple[str, Story]]:
+        return self._call(self._stories, key)
 
-    def _stories(self, guid: str) -> list[tuple[str, Story]]:
-        ids = sorted(_text(i) for i in self._redis.smembers(self._p + "guid:" + guid))
+    def _stories(self, key: str) -> list[tuple[str, Story]]:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.smembers(self._p + "guid:" + key)
+        pipe.hexists(self._p + "gens", _id(key))
+        members, stored = pipe.execute()
+        ids = sorted({_text(i) for i in members} | ({key} if stored else set()))
         if not ids:
             return []
         data = self._redis.hmget(self._p + "stories", [_id(i) for i in ids])

@@ -294,8 +294,10 @@ class SqliteIndex(Index):
             self._snapshot()  # the pruned paragraphs leave the band lookup now
         return len(ids)
 
-    def stories(self, guid: str) -> list[tuple[str, Story]]:
-        rows = self._db.execute("SELECT id, story FROM articles WHERE guid = ?", (guid,))
+    def stories(self, key: str) -> list[tuple[str, Story]]:
+        rows = self._db.execute(
+            "SELECT id, story FROM articles WHERE guid = ? OR id = ? ORDER BY id", (key, key)
+        )
         return [(article_id, story_of(data)) for article_id, data in rows]
 
     def summary(self) -> Summary:
