@@ -71,7 +71,7 @@ def kills(trials: int) -> None:
     killed = sound = 0
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        feed = feed_of(reuters, folder, 120)
+        feed = feed_of(reuters, folder, 400)  # long enough that most kills land mid-run
         index = folder / "idx"
         for trial in range(trials):
             target = folder / f"fresh{trial}" if trial % 4 == 0 else index
