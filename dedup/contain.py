@@ -13,6 +13,7 @@ formulaic filings share 70-90 % of their 3-grams and differ in names and figures
 from __future__ import annotations
 
 import itertools
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -68,7 +69,11 @@ def within_articles(
 
 def containment(a: str, b: str) -> float:
     """The share of the shorter paragraph's word 3-grams found in the longer."""
-    first, second = shingle_set(a, SIZE), shingle_set(b, SIZE)
+    return containment_of(shingle_set(a, SIZE), shingle_set(b, SIZE))
+
+
+def containment_of(first: AbstractSet[object], second: AbstractSet[object]) -> float:
+    """`containment` of two paragraphs' 3-gram sets."""
     smaller = min(len(first), len(second))
     return len(first & second) / smaller if smaller else 0.0
 

@@ -166,7 +166,7 @@ def _scan(
         contained=tuple(_label(c, (c.outer, c.inner), story_of) for c in contained),
         standing=set_apart,
         short_repeats=_short_repeats(layout, hashed.words, hashed.digests, params),
-        stories=versions.story_versions(articles, params) if told else (),
+        stories=versions.story_versions(articles, told, params),
         params=params.as_dict(),
         seconds=time.perf_counter() - started,
     )

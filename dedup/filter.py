@@ -23,7 +23,7 @@ from .config import Params
 from .detect import scan
 from .index import Entry, Hashed, Index, hash_article
 from .model import Article, Story
-from .shingle import ngrams, words_of
+from .shingle import Words, ngrams, words_of
 from .verify import shared_counts
 
 Status = Literal["new", "partial", "duplicate", "canceled"]
@@ -78,9 +78,10 @@ class Filter:
 
         A canceled (killed) item is checked and reported but never added.
         """
-        hashed = hash_article(article, self.params)
+        words = words_of(article.paragraphs)
+        hashed = hash_article(article, self.params, words)
         canceled = article.story is not None and article.story.status == "canceled"
-        found = self._within(article, hashed)  # needs no index, so not under its lock
+        found = self._within(article, hashed, words)  # needs no index: not under its lock
         with self.index.transaction():
             earlier = self._earlier_versions(article)
             skip = {article.id} if self.flag_versions else {article.id, *earlier}
@@ -106,14 +107,12 @@ class Filter:
             if key:
                 found.update(self.index.stories(key))
         found.pop(article.id, None)
-        return sorted(
-            found, key=lambda i: versions.order(Article(i, (), "", "", story=found[i]), 0)
-        )
+        return sorted(found, key=lambda i: versions.order(found[i]))
 
-    def _within(self, article: Article, hashed: Hashed) -> dict[int, Duplicate]:
+    def _within(self, article: Article, hashed: Hashed, words: Words) -> dict[int, Duplicate]:
         """The paragraphs that repeat an earlier paragraph of the same article."""
         found: dict[int, Duplicate] = {}
-        if not may_repeat(article, hashed, self.params):
+        if not may_repeat(article, hashed, words, self.params):
             return found
         result = scan([article], self.params, workers=1)
         for cleaned in clean([article], result, self.params, remove_substantive=True):
@@ -183,17 +182,17 @@ class Filter:
         return Verdict(article, duplicates, kept, status, added, replaced)
 
 
-def may_repeat(article: Article, hashed: Hashed, params: Params) -> bool:
+def may_repeat(article: Article, hashed: Hashed, words: Words, params: Params) -> bool:
     """Whether a scan of the article could find a repeat inside it: two of its eligible
     paragraphs share an LSH band key, or one's word 3-grams sit in another's (computed
     as a scan computes them). A scan's clusters and contained pairs come only from
-    these; most articles have neither."""
+    these; most articles have neither. `words`: the article's words (`words_of`)."""
     if len(hashed.paragraphs) < 2:
         return False
     keys = np.sort(hashed.keys, axis=1)
     if (keys[:, 1:] == keys[:, :-1]).any():
         return True
-    offsets, hashes = ngrams(words_of(article.paragraphs), contain.SIZE)
+    offsets, hashes = ngrams(words, contain.SIZE)
     alone = np.zeros(len(article.paragraphs), dtype=np.int64)  # one article
     eligible = np.zeros(len(article.paragraphs), dtype=bool)
     eligible[list(hashed.paragraphs)] = True

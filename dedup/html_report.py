@@ -91,8 +91,15 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+def _plural(noun: str, n: int) -> str:
+    """`noun` as `n` of it reads ("story", "stories")."""
+    if n == 1:
+        return noun
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {_plural(noun, n)}"
 
 
 def _tier(change: str) -> str:
@@ -151,7 +158,7 @@ def _capped(items: Sequence[Any], limit: int, what: str) -> tuple[Sequence[Any],
     if len(items) <= limit:
         return items, ""
     more = len(items) - limit
-    note = f"… and {more:,} more {what}{'' if more == 1 else 's'} (--format json lists all)"
+    note = f"… and {more:,} more {_plural(what, more)} (--format json lists all)"
     return items[:limit], f'<p class="note">{note}</p>'
 
 
@@ -361,8 +368,7 @@ def _section(
 
 def _tile(href: str, value: int, noun: str, alert: bool = False, more: str = "") -> str:
     cls = ' class="alert"' if alert else ""
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-    label = f"{noun if value == 1 else plural}{more}"
+    label = f"{_plural(noun, value)}{more}"
     return f'<a href="{href}"{cls}><b>{value:,}</b><span>{label}</span></a>'
 
 

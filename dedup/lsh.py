@@ -59,12 +59,15 @@ def runs(same: np.ndarray) -> np.ndarray:
     return np.stack([edges[0::2], edges[1::2] + 1], axis=1).astype(np.int64)
 
 
-def pairs_within_runs(order: np.ndarray, spans: np.ndarray) -> np.ndarray:
-    """Every pair (order[a], order[b]), a < b, inside each [start, end) span; shape (m, 2)."""
+def pairs_within_runs(
+    order: np.ndarray, spans: np.ndarray, heads: np.ndarray | None = None
+) -> np.ndarray:
+    """Every pair (order[a], order[b]), a < b, inside each [start, end) span, a among the
+    first heads[k] members of span k (default: all of them); shape (m, 2)."""
     start, end = spans[:, 0], spans[:, 1]
-    sizes = end - start
-    position = np.repeat(start, sizes) + ramp(sizes)  # each member of each run
-    later = np.repeat(end, sizes) - position - 1  # how many members follow it in its run
+    heads = end - start if heads is None else heads
+    position = np.repeat(start, heads) + ramp(heads)  # each head of each run
+    later = np.repeat(end, heads) - position - 1  # how many members follow it in its run
     first = np.repeat(position, later)
     second = first + 1 + ramp(later)
     return np.stack([order[first], order[second]], axis=1)
@@ -75,17 +78,6 @@ def ramp(sizes: np.ndarray) -> np.ndarray:
     total = int(sizes.sum())
     starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
     return np.arange(total, dtype=np.int64) - starts
-
-
-def pairs_with_first(order: np.ndarray, spans: np.ndarray, first: int) -> np.ndarray:
-    """Each of the first `first` members of each span paired with every later member."""
-    found = [np.empty((0, 2), dtype=np.int64)]
-    for i in range(first if len(spans) else 0):
-        position = spans[:, 0] + i
-        later = np.maximum(spans[:, 1] - position - 1, 0)
-        a = np.repeat(position, later)
-        found.append(np.stack([order[a], order[a + 1 + ramp(later)]], axis=1))
-    return np.concatenate(found)
 
 
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
@@ -106,9 +98,9 @@ def _pairs_sorted(keys: np.ndarray) -> np.ndarray:
         order = np.argsort(band, kind="stable")
         ordered = band[order]
         spans = runs(ordered[1:] == ordered[:-1])
-        big = spans[:, 1] - spans[:, 0] > MAX_BUCKET
-        found.append(pairs_within_runs(order, spans[~big]))
-        found.append(pairs_with_first(order, spans[big], FIRST_OF_BUCKET))
+        sizes = spans[:, 1] - spans[:, 0]
+        heads = np.where(sizes > MAX_BUCKET, FIRST_OF_BUCKET, sizes)
+        found.append(pairs_within_runs(order, spans, heads))
     pairs = np.concatenate(found).astype(np.int64)
     pairs.sort(axis=1)
     codes, _ = unique_counts(pairs[:, 0] * n + pairs[:, 1])

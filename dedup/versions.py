@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from . import contain
 from .changes import COSMETIC, classify
 from .config import Params
-from .contain import containment
-from .model import Article, Change, StoryVersions, VersionDiff
+from .model import Article, Change, Story, StoryVersions, VersionDiff
 from .normalize import words
-from .verify import jaccard_text
+from .shingle import shingle_set
+from .verify import jaccard
 
 _TAGS = re.compile(
     r"^(?:\s*(?:UPDATE|REFILE|CORRECTED|CORRECTION|REPEAT|RPT)(?:\s*\d+)?(?:\s*\([^)]*\))?"
@@ -32,15 +33,15 @@ def headline_stem(headline: str) -> str:
     return " ".join(words(_TAGS.sub("", headline)))
 
 
-def order(article: Article, position: int) -> tuple[float, str, int]:
-    """Sort key of a version: its number, then when it was updated, then `position`."""
-    story = article.story
+def order(story: Story | None) -> tuple[float, str]:
+    """Sort key of a version: its number, then when it was updated (a stable sort keeps
+    the given order among equals)."""
     version = story.version if story and story.version else ""
     try:
         number = float(version)
     except ValueError:
         number = float("inf") if version else 0.0
-    return (number, (story.updated or "") if story else "", position)
+    return (number, (story.updated or "") if story else "")
 
 
 def stories(articles: Sequence[Article]) -> dict[str, list[int]]:
@@ -80,7 +81,7 @@ def stories(articles: Sequence[Article]) -> dict[str, list[int]]:
     found = {}
     for members in groups.values():
         if len(members) > 1:
-            members.sort(key=lambda i: order(articles[i], i))
+            members.sort(key=lambda i: order(articles[i].story))
             first = articles[members[0]]
             key = (first.story.guid if first.story and first.story.guid else None) or first.id
             found[key] = members
@@ -101,26 +102,26 @@ def diff(old: Article, new: Article, params: Params) -> VersionDiff:
     `new` was added; the rest of `old` was removed.
     """
     free = set(range(len(old.paragraphs)))
+    old_words = [words(p) for p in old.paragraphs]
+    old_sets = [shingle_set(p, params.shingle_size) for p in old.paragraphs]
+    old_grams = [shingle_set(p, contain.SIZE) for p in old.paragraphs]
     unchanged, changed, added = [], [], []
     for j, text in enumerate(new.paragraphs):
         key = words(text)
-        same = next((i for i in sorted(free) if words(old.paragraphs[i]) == key), None)
+        candidates = sorted(free)
+        same = next((i for i in candidates if old_words[i] == key), None)
         if same is not None:
             free.discard(same)
             unchanged.append((same, j))
             continue
-        best, score = None, 0.0
-        for i in sorted(free):
-            value = max(
-                jaccard_text(old.paragraphs[i], text, params),
-                containment(old.paragraphs[i], text),
-            )
+        mine, grams = shingle_set(text, params.shingle_size), shingle_set(text, contain.SIZE)
+        best, score, similarity = None, 0.0, 0.0
+        for i in candidates:
+            jaccard_i = jaccard(old_sets[i], mine)
+            value = max(jaccard_i, contain.containment_of(old_grams[i], grams))
             if value > score:
-                best, score = i, value
-        if best is not None and (
-            jaccard_text(old.paragraphs[best], text, params) >= params.threshold
-            or score >= params.containment
-        ):
+                best, score, similarity = i, value, jaccard_i
+        if best is not None and (similarity >= params.threshold or score >= params.containment):
             free.discard(best)
             classes = classify(old.paragraphs[best], text)
             if set(classes) <= COSMETIC:
@@ -140,10 +141,13 @@ def diff(old: Article, new: Article, params: Params) -> VersionDiff:
     )
 
 
-def story_versions(articles: Sequence[Article], params: Params) -> tuple[StoryVersions, ...]:
-    """Every story with several versions in `articles`, with the diff of each step."""
+def story_versions(
+    articles: Sequence[Article], told: Mapping[str, list[int]], params: Params
+) -> tuple[StoryVersions, ...]:
+    """Every story with several versions in `articles` (`told`: their `stories`), with
+    the diff of each step."""
     found = []
-    for key, members in stories(articles).items():
+    for key, members in told.items():
         steps = itertools.pairwise(members)
         diffs = tuple(diff(articles[a], articles[b], params) for a, b in steps)
         found.append(StoryVersions(key, tuple(articles[i].id for i in members), diffs))

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_interrupts import check_lookup
 
 from dedup import Article, Params
 from dedup.filter import Filter
@@ -195,13 +196,4 @@ def test_kill_9_while_snapshots_are_written(tmp_path: Path, data_dir: Path) -> N
         time.sleep(rng.uniform(0.5, 1.05) * took)
         proc.kill()
         proc.wait()
-        db = sqlite3.connect(tmp_path / "idx")
-        stored = dict(db.execute("SELECT pid, keys FROM paragraphs"))
-        db.close()
-        with sqlite_index(tmp_path / "idx") as index, index.transaction():
-            for pid in list(stored)[::5]:
-                query = np.unique(np.frombuffer(stored[pid], "<u8"))
-                owner, pids = index.bands.lookup(query)
-                assert pid in pids
-                for key, other in zip(query[owner].tolist(), pids.tolist(), strict=True):
-                    assert other not in stored or key in np.frombuffer(stored[other], "<u8")
+        check_lookup(tmp_path / "idx", every=5)

@@ -89,19 +89,32 @@ def index_contents(path: Path) -> dict[str, Any]:
     return {"articles": articles, "paragraphs": paragraphs}
 
 
+def check_lookup(path: Path, every: int = 1) -> None:
+    """The band lookup finds each paragraph (of every `every`) through its band keys, and
+    each (key, paragraph) pair it gives is one the database holds."""
+    db = sqlite3.connect(path)
+    stored = {
+        pid: np.frombuffer(keys, "<u8")
+        for pid, keys in db.execute("SELECT pid, keys FROM paragraphs")
+    }
+    db.close()
+    with SqliteIndex(str(path), Params()) as index, index.transaction():
+        for pid in list(stored)[::every]:
+            query = np.unique(stored[pid])
+            owner, pids = index.bands.lookup(query)
+            assert pid in pids
+            for key, other in zip(query[owner].tolist(), pids.tolist(), strict=True):
+                assert other not in stored or key in stored[other]
+
+
 def check_whole(path: Path, written: list[bytes]) -> int:
     """The index re-opens, is sound, every article in it whole, every line written in it;
     its size. (Killed while being created, the file may hold no tables yet: re-opening
     sets them up.)"""
     with open_index(str(path), Params()) as index:  # as dedup filter opens it
         size = index.summary().articles
-        assert isinstance(index, SqliteIndex)
-        with index.transaction():  # brings the band lookup up to date
-            db = sqlite3.connect(path)
-            for pid, keys in db.execute("SELECT pid, keys FROM paragraphs"):
-                # each paragraph is found through its band keys
-                _, found = index.bands.lookup(np.unique(np.frombuffer(keys, "<u8")))
-                assert pid in found
+    check_lookup(path)
+    db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     declared = db.execute(
         "SELECT a.paragraphs, count(p.pid) FROM articles a "

@@ -70,12 +70,7 @@ def _lines(paths: tuple[str, ...], diagnostics: Diagnostics) -> Iterator[tuple[s
         name, number = "<stdin>" if path == STDIN else path, 0
         try:
             with nullcontext(sys.stdin.buffer) if path == STDIN else open(path, "rb") as handle:
-                found = (
-                    jsonl.gzip_lines(handle)
-                    if path.lower().endswith(".gz")
-                    else (raw.rstrip(b"\n") for raw in handle)
-                )
-                for number, raw in enumerate(found, 1):
+                for number, raw in enumerate(jsonl.lines(handle, path.lower().endswith(".gz")), 1):
                     yield name, number, raw
         except OSError as err:
             diagnostics.error(InputError(name, (err.strerror or str(err)).lower()))

@@ -86,9 +86,10 @@ def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield rest
 
 
-def gzip_lines(handle: BinaryIO) -> Iterator[bytes]:
-    """The lines of a gzip stream, without their newline; zlib.error if it is damaged."""
-    return _lines(_gunzip(handle))
+def lines(handle: BinaryIO, gzipped: bool) -> Iterator[bytes]:
+    """The lines of a file or stream, without their newline, each as soon as it is read;
+    zlib.error if a gzip stream is damaged."""
+    return _lines(_gunzip(handle) if gzipped else _raw_chunks(handle))
 
 
 def parse_line(
@@ -171,7 +172,7 @@ def read(
     articles = []
     index = -1
     try:
-        for index, raw in enumerate(_lines(_gunzip(handle) if gzipped else _raw_chunks(handle))):
+        for index, raw in enumerate(lines(handle, gzipped)):
             if kept is not None:
                 kept.append(raw)
             try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from ..model import Source
+from .encoding import BOMS, Decoded
 
 FORMATS = ("nitf", "newsml", "html")
 """Source formats whose state is a `State` and that `render` writes back."""
@@ -31,11 +32,6 @@ _TOKEN = re.compile(
     |</(?P<end>[^\s<>]+)\s*>
     |<(?P<start>[A-Za-z_:][^\s/<>]*)(?:[^<>"']|"[^<"]*"|'[^<']*')*?(?P<empty>/)?>""",
     re.S | re.X,
-)
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][\w.:-]*)["']""")
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z][\w.:-]*)""", re.I)
@@ -57,31 +53,18 @@ _CLOSES_P = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class Text:
-    """A decoded markup file and how to encode it back to the same bytes."""
-
-    text: str
-    codec: str
-    bom: bytes = b""
-    guessed: bool = False  # True when the bytes were not UTF-8 and cp1252 was assumed
-
-    def encode(self, text: str) -> bytes:
-        return self.bom + text.encode(self.codec)
-
-
-@dataclass(frozen=True, slots=True)
 class State:
     """What `render` needs: the decoded file. Each article's `body` holds its spans."""
 
-    text: Text
+    text: Decoded
 
 
-def decode(data: bytes, path: str, html: bool = False) -> Text:
+def decode(data: bytes, path: str, html: bool = False) -> Decoded:
     """Decode by byte-order mark, else the declared encoding, else UTF-8.
 
     HTML may declare it in <meta charset>, and falls back to cp1252 when not UTF-8.
     """
-    for bom, codec in _BOMS:
+    for bom, codec in BOMS:
         if data.startswith(bom):
             return _decoded(data[len(bom) :], codec, path, bom)
     head = data[:2048]
@@ -96,15 +79,15 @@ def decode(data: bytes, path: str, html: bool = False) -> Text:
         return _decoded(data, codec, path)
     if html:
         try:
-            return Text(data.decode("utf-8"), "utf-8")
+            return Decoded(data.decode("utf-8"), "utf-8", guessed=False)
         except UnicodeDecodeError:
-            return Text(_decoded(data, "cp1252", path).text, "cp1252", guessed=True)
+            return Decoded(_decoded(data, "cp1252", path).text, "cp1252", guessed=True)
     return _decoded(data, "utf-8", path)
 
 
-def _decoded(data: bytes, codec: str, path: str, bom: bytes = b"") -> Text:
+def _decoded(data: bytes, codec: str, path: str, bom: bytes = b"") -> Decoded:
     try:
-        return Text(data.decode(codec), codec, bom)
+        return Decoded(data.decode(codec), codec, guessed=False, bom=bom)
     except UnicodeDecodeError as err:
         raise InputError(path, f"not valid {codec} (byte {err.start + len(bom)})") from None
 

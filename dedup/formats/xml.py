@@ -17,6 +17,7 @@ from lxml import etree
 
 from ..errors import InputError
 from . import markup
+from .encoding import Decoded
 
 Element = etree._Element
 
@@ -25,7 +26,7 @@ Element = etree._Element
 class Document:
     """A parsed XML file: its decoded text, its root, and each element's source span."""
 
-    text: markup.Text
+    text: Decoded
     root: Element
     spans: dict[Element, markup.Span]
 

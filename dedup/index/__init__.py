@@ -23,7 +23,7 @@ from ..config import Params
 from ..errors import IndexRefused
 from ..lsh import band_keys
 from ..model import Article, Story
-from ..shingle import Shingles, shingle
+from ..shingle import Shingles, Words, shingles_of, words_of
 from ..signature import SCHEME, signatures
 
 FORMAT = "dedup-index-2"
@@ -70,10 +70,13 @@ class Hashed:
     signatures: np.ndarray  # (num_perm, n) uint32 MinHash values (datasketch affine32)
 
 
-def hash_articles(articles: Sequence[Article], params: Params) -> list[Hashed]:
-    """Shingle, sign and band the eligible paragraphs of several articles at once."""
+def hash_articles(
+    articles: Sequence[Article], params: Params, words: Words | None = None
+) -> list[Hashed]:
+    """Shingle, sign and band the eligible paragraphs of several articles at once
+    (`words`: their paragraphs' words, when the caller has them already)."""
     texts = [p for a in articles for p in a.paragraphs]
-    found = shingle(texts, params.shingle_size)
+    found = shingles_of(words_of(texts) if words is None else words, params.shingle_size)
     signed = signatures(found, params.num_perm, params.seed)
     keys = band_keys(signed, params.bands, params.rows)
     sets = _distinct(found)
@@ -107,9 +110,9 @@ def _distinct(found: Shingles) -> list[np.ndarray]:
     return [hashes[a:b] for a, b in itertools.pairwise(cuts)]
 
 
-def hash_article(article: Article, params: Params) -> Hashed:
+def hash_article(article: Article, params: Params, words: Words | None = None) -> Hashed:
     """Shingle, sign and band the eligible paragraphs of one article."""
-    return hash_articles([article], params)[0]
+    return hash_articles([article], params, words)[0]
 
 
 @dataclass(frozen=True, slots=True)

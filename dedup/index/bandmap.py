@@ -91,7 +91,7 @@ class BandMap:
                     found = cls(path, _mapped(handle, header["entries"]), header["covered"])
         except OSError:
             found, stat = cls(path), None
-        found.identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size) if stat else None
+        found.identity = _identity(stat)
         return found
 
     @property
@@ -101,7 +101,10 @@ class BandMap:
 
     def stale(self) -> bool:
         """The snapshot file is not the one this map was loaded from."""
-        return _identity(self.path) != self.identity
+        try:
+            return _identity(os.stat(self.path)) != self.identity
+        except OSError:
+            return self.identity is not None
 
     def extend(self, pids: np.ndarray, keys: np.ndarray) -> None:
         """Hold paragraphs added after all held so far (pids ascending)."""
@@ -180,12 +183,9 @@ def _mapped(handle: BinaryIO, entries: int) -> Run:
     )
 
 
-def _identity(path: str) -> tuple[int, int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+def _identity(stat: os.stat_result | None) -> tuple[int, int, int] | None:
+    """What tells one snapshot file from another (None: no file)."""
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size) if stat else None
 
 
 def _header(raw: bytes, size: int, token: str | None) -> dict[str, int] | None:

@@ -7,9 +7,9 @@ lock: a check-then-add holds the write lock, a second writer waits for it (up to
 
 Tables: `articles` (id, time added, story metadata), `paragraphs` (text, sorted
 shingle hashes, band keys, as blobs), `meta` (the parameters the index was built
-with, and an id of its own). Band key -> paragraph is looked up in a `BandMap` built
-from the paragraphs' keys (bandmap.py): an article then writes a handful of pages,
-not a page per band key.
+with, and the token of the current band snapshot). Band key -> paragraph is looked
+up in a `BandMap` built from the paragraphs' keys (bandmap.py): an article then writes
+a handful of pages, not a page per band key.
 """
 
 from __future__ import annotations
@@ -162,9 +162,13 @@ class SqliteIndex(Index):
                 raise IndexRefused(f"{self.location}: {err}") from err
             raise
         if self._added:
-            pids = np.array([pid for pid, _ in self._added], dtype=np.int64)
-            self.bands.extend(pids, np.stack([keys for _, keys in self._added]))
+            self.bands.extend(*self._added_arrays())
             self._added.clear()
+
+    def _added_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """This transaction's paragraphs: pids, and their band keys (paragraphs, bands)."""
+        pids = np.array([pid for pid, _ in self._added], dtype=np.int64)
+        return pids, np.stack([keys for _, keys in self._added])
 
     def _snapshot(self) -> None:
         """Write a new snapshot of the band lookup and record its token (bandmap.py).
@@ -208,9 +212,7 @@ class SqliteIndex(Index):
                 return self.candidates(hashed)
         added = None
         if self._added:  # this transaction's own, not committed yet
-            added = sorted_run(
-                np.array([pid for pid, _ in self._added]), np.stack([k for _, k in self._added])
-            )
+            added = sorted_run(*self._added_arrays())
         query, position = np.unique(keys.ravel(), return_inverse=True)
         owner, pids = self.bands.lookup(query, added)
         wanted = np.unique(pids)
