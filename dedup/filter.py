@@ -146,22 +146,22 @@ class Filter:
         pairs = [
             (k, e) for k, found in enumerate(candidates) for e in found if e.article not in skip
         ]
+        if not pairs:
+            return []
         ks = np.array([k for k, _ in pairs], dtype=np.int64)
         common = shared_counts(
             list(hashed.shingles),
             [e.shingles for _, e in pairs],
             np.stack([ks, np.arange(len(pairs))], axis=1),
-        ).tolist()
-        best: dict[int, tuple[Entry, float]] = {}
-        for (k, entry), shared in zip(pairs, common, strict=True):
-            mine, theirs = len(hashed.shingles[k]), len(entry.shingles)
-            similarity = shared / (mine + theirs - shared)
-            inside = shared == min(mine, theirs)
-            if (similarity >= self.params.threshold or inside) and (
-                k not in best or similarity > best[k][1]
-            ):
-                best[k] = (entry, similarity)
-        return sorted(best.items())
+        )
+        mine = np.array([len(s) for s in hashed.shingles])[ks]
+        theirs = np.array([len(e.shingles) for _, e in pairs])
+        similarity = common / (mine + theirs - common)
+        near = (similarity >= self.params.threshold) | (common == np.minimum(mine, theirs))
+        at = np.flatnonzero(near)
+        at = at[np.lexsort((at, -similarity[at], ks[at]))]  # by k, most similar, first
+        first = at[np.r_[True, ks[at][1:] != ks[at][:-1]]] if len(at) else at
+        return [(int(ks[i]), (pairs[i][1], float(similarity[i]))) for i in first]
 
     def _verdict(
         self,

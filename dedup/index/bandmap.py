@@ -111,7 +111,8 @@ class BandMap:
         if not len(pids):
             return
         self.runs.append(sorted_run(pids, keys))
-        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+        # Runs shrink by more than 8x each: few to search, each row merged a few times.
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 8 * len(self.runs[-1]):
             self.runs[-2:] = [merged(self.runs[-2:])]
         self.seen = int(pids[-1])
 
