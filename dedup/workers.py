@@ -66,12 +66,7 @@ class Workers:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if error is not None and self._pool is not None:
-            # Interrupted or failed: nothing more is wanted from the workers, and waiting
-            # for the pool's own shutdown can hang when Ctrl-C landed inside its bookkeeping.
-            for process in list(self._pool._processes.values()):
-                process.terminate()
-        self.close()
+        self.close(wait=error is None)
 
     @property
     def parallel(self) -> bool:
@@ -101,8 +96,15 @@ class Workers:
         futures = [self.submit(task, *chunk) for chunk in chunks]
         return [f.result() for f in futures]
 
-    def close(self) -> None:
-        """Stop the pool, if it was started."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the pool, if it was started.
+
+        Without `wait` (interrupted, or failed) pending tasks are cancelled and the
+        workers leave once their current task is done; nothing waits for them here.
+        They are never terminated mid-task: a worker killed while sending its result
+        leaves half a message in the pool's pipe, and the pool's own thread then waits
+        for the rest forever. (The command line, which owns its process, kills them.)
+        """
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=wait, cancel_futures=True)

@@ -6,6 +6,8 @@ was processed), 130 interrupted, 141 stdout closed early (for example by `| head
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
 import signal
 import sys
@@ -54,7 +56,23 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point: run the CLI and exit with the documented status."""
     status = run(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C while exiting changes nothing
+    if status == EXIT_INTERRUPTED:
+        _leave_now(status)
     sys.exit(status)
+
+
+def _leave_now(status: int) -> NoReturn:
+    """Exit at once after a Ctrl-C: stop the worker processes, without waiting for them.
+
+    A normal exit joins the worker pool's thread, which can wait forever on a worker
+    cut short mid-message; nothing is left to finish (files are written whole or not).
+    """
+    for child in multiprocessing.active_children():
+        child.kill()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
