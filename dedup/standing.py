@@ -105,16 +105,26 @@ def recurring(
                 found.add(i)
             continue
         # Too many articles to count every pair: sample pairs, look for other links.
-        articles = spread[ends[i] - sizes[i] : ends[i]].tolist()
-        sample = random.Random(seeds[i]).sample(
-            list(itertools.combinations(articles, 2)), _PAIR_SAMPLE
-        )
-        wanted = np.array([a * width + b for a, b in sample], dtype=np.int64)
+        articles = spread[ends[i] - sizes[i] : ends[i]]
+        wanted = _sample_pairs(articles, width, random.Random(seeds[i]))
         at = np.minimum(np.searchsorted(links, wanted), max(len(links) - 1, 0))
         linked = int((links[at] == wanted).sum()) if len(links) else 0
-        if len(sample) - linked >= LONE_SHARE * len(sample):
+        if len(wanted) - linked >= LONE_SHARE * len(wanted):
             found.add(i)
     return found
+
+
+def _sample_pairs(articles: np.ndarray, width: int, rng: random.Random) -> np.ndarray:
+    """Codes (a * width + b, a < b) of _PAIR_SAMPLE distinct pairs of `articles` (distinct
+    article numbers, more than _COUNTED), drawn without listing every pair: linear."""
+    n = len(articles)
+    chosen: set[tuple[int, int]] = set()
+    while len(chosen) < _PAIR_SAMPLE:
+        a, b = rng.randrange(n), rng.randrange(n)
+        if a != b:
+            chosen.add((min(a, b), max(a, b)))
+    first, second = articles[np.array(sorted(chosen), dtype=np.int64).T]
+    return np.minimum(first, second) * width + np.maximum(first, second)
 
 
 def document_frequency(members: Sequence[Member]) -> int:
