@@ -12,8 +12,21 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from dedup.cli import run
+
+# The same examples on every run, and nothing timed: a property test either always
+# passes or always fails. DEDUP_HYPOTHESIS=explore searches afresh (by hand, for bugs).
+settings.register_profile(
+    "repeatable",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("DEDUP_HYPOTHESIS", "repeatable"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DEDUP_SHARED", ROOT.parent / "shared"))

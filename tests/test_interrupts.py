@@ -1,7 +1,9 @@
 """Crashes and interruptions: kill -9 during filter, Ctrl-C during scan, clean and filter,
 and a reader that closes the pipe (`| head -1`) on every command.
 
-Moments are drawn at random (seeded); what is checked holds whatever the moment.
+Kills and interrupts land at chosen points (tests/child.py's Point: the nth call of a
+function or SQL statement), never at a random moment: each trial is cut short where
+it says, every time.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 import pytest
-from child import HANG
-from conftest import Invoke
+from child import HANG, Point
+from child import dedup as run_dedup
 
 from dedup import Params
 from dedup.index import open_index
@@ -131,47 +132,46 @@ def check_whole(path: Path, written: list[bytes]) -> int:
     return size
 
 
-def test_kill_9_at_random_moments(tmp_path: Path, reuters: list[dict[str, Any]]) -> None:
-    """The index always re-opens, every article is whole or absent, and running the same
-    input again converges to the index an uninterrupted run builds."""
+def kill_points(trials: int, articles: int) -> list[tuple[Point, bool]]:
+    """`trials` points spread over a filter run of `articles` articles, each with whether
+    it is tried on a fresh index (killed while the index is created) or the shared one."""
+    fresh = [
+        Point("sql:CREATE", 1, "before"),
+        Point("sql:CREATE", 2, "after"),
+        Point("sql:INSERT INTO meta", 1, "after"),
+    ]
+    during = [
+        ("sql:INSERT INTO paragraphs", 3 * articles, "after"),  # mid-article
+        ("sql:INSERT INTO articles", articles, "before"),
+        ("sql:COMMIT", articles, "before"),
+        ("sql:COMMIT", articles, "after"),
+        ("dedup.cli.filter:emit", articles, "after"),
+    ]
+    points = [(p, True) for p in fresh]
+    for k in range(trials - len(fresh)):
+        target, calls, when = during[k % len(during)]
+        nth = 1 + (k * 7919) % (calls - 1)  # spread over the run, the same every time
+        points.append((Point(target, nth, when), False))
+    return points
+
+
+def test_kill_9_at_chosen_points(tmp_path: Path, reuters: list[dict[str, Any]]) -> None:
+    """Killed at chosen points (while creating the index, mid-article, around commits,
+    after writing a line): the index always re-opens, every article is whole or absent,
+    and running the same input again converges to what an uninterrupted run builds."""
     feed = feed_of(reuters, tmp_path, 120)
     index = tmp_path / "idx"
-    rng = random.Random(9)
-    killed = 0
-    for trial in range(14):
-        target = tmp_path / f"fresh{trial}" if trial % 4 == 0 else index  # killed while created
-        proc = start("filter", "--index", target, feed)
-        finish = drained(proc)
-        time.sleep(rng.uniform(0.05, 1.2))  # a random moment, not a measurement
-        proc.kill()
-        written, _ = finish()
-        killed += proc.returncode == -signal.SIGKILL
+    for trial, (point, fresh) in enumerate(kill_points(13, 120)):
+        target = tmp_path / f"fresh{trial}" if fresh else index
+        killed = run_dedup("filter", "--index", target, feed, at=point)
         if target.exists():
-            check_whole(target, written)
-    assert killed >= 7  # at least half the trials were really cut short
-    done = subprocess.run([*PYTHON, "filter", "--index", index, feed], capture_output=True)
+            check_whole(target, killed.stdout.splitlines())
+    done = run_dedup("filter", "--index", index, feed)
     reference = tmp_path / "reference"
-    subprocess.run([*PYTHON, "filter", "--index", reference, feed], capture_output=True, check=True)
-    assert done.returncode == 0
+    assert run_dedup("filter", "--index", reference, feed).status == 0
+    assert done.status == 0
     assert check_whole(index, done.stdout.splitlines()) == len(feed.read_text().splitlines())
     assert index_contents(index) == index_contents(reference)
-
-
-def past_startup(proc: subprocess.Popen[bytes]) -> None:
-    """Wait until dedup has started its worker pool (so its imports are done), or ended.
-
-    A Ctrl-C while Python is still importing gets Python's own traceback (RELIABILITY.md);
-    on a loaded machine that can take longer than any fixed pause.
-    """
-    deadline = time.monotonic() + HANG
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as handle:
-                if handle.read().split():
-                    return
-        except OSError:
-            return
-        time.sleep(0.01)
 
 
 INTERRUPTED = re.compile(r"^dedup: interrupted: (.+)$", re.M)
@@ -224,82 +224,65 @@ def _clean_inputs(folder: Path, reuters: list[dict[str, Any]]) -> Path:
     return source
 
 
-def test_ctrl_c_during_clean_out(tmp_path: Path, reuters: list[dict[str, Any]]) -> None:
-    """At any moment: 130 or done; every file under --out whole, as many as it says."""
-    source = _clean_inputs(tmp_path, reuters)
-    expected = tmp_path / "expected"
-    subprocess.run([*PYTHON, "clean", "-q", source, "--out", expected], check=False)
+CLEAN_POINTS = [
+    Point("dedup.workers:Workers.submit", 3),  # hashing in the pool, input still being read
+    Point("dedup.detect:verified_edges"),  # between stages, the pool idle
+    Point("dedup.detect:_changes"),  # change classes, in the pool
+    Point("concurrent.futures.process:ProcessPoolExecutor.shutdown"),  # the pool closing
+    Point("dedup.cli.clean:write_atomic", 1),
+    Point("dedup.cli.clean:write_atomic", 1000, "after"),
+]
+
+
+@pytest.fixture(scope="module")
+def clean_case(
+    tmp_path_factory: pytest.TempPathFactory, reuters: list[dict[str, Any]]
+) -> tuple[Path, dict[str, bytes]]:
+    """The inputs of `_clean_inputs`, and what `clean --out` writes for them, uninterrupted."""
+    folder = tmp_path_factory.mktemp("clean")
+    source = _clean_inputs(folder, reuters)
+    expected = folder / "expected"
+    run_dedup("clean", "-q", source, "--out", expected)
     wanted = {p.name: p.read_bytes() for p in expected.iterdir()}
     assert len(wanted) == CLEANED
-    rng = random.Random(3)
-    interrupted = 0
-    for trial in range(5):
-        out = tmp_path / f"out{trial}"
-        proc = start("clean", "-q", source, "--out", out)
-        finish = drained(proc)
-        past_startup(proc)
-        time.sleep(rng.uniform(0.0, 1.5))
-        ctrl_c(proc)
-        _, err = finish()
-        assert proc.returncode in (1, 130), err
-        assert "Traceback" not in err
-        found = {p.name: p.read_bytes() for p in out.iterdir()} if out.exists() else {}
-        assert all(wanted[name] == data for name, data in found.items()), "a half-written file"
-        if proc.returncode == 130:
-            interrupted += 1
-            [said] = INTERRUPTED.findall(err)
-            if "nothing written" not in said:
-                written = int(said.split(" cleaned file")[0].replace(",", ""))
-                assert written == len(found)
-            else:
-                assert not found
-    assert interrupted
+    return source, wanted
 
 
-def test_ctrl_c_while_clean_writes_counts_whole_files(
-    dedup: Invoke, tmp_path: Path, reuters: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("point", CLEAN_POINTS, ids=lambda p: f"{p.target}-{p.nth}-{p.when}")
+def test_ctrl_c_during_clean_out(
+    tmp_path: Path, clean_case: tuple[Path, dict[str, bytes]], point: Point
 ) -> None:
-    """Deterministically inside the writing: the files before are whole, none after."""
-    from dedup import formats
-
-    source = _clean_inputs(tmp_path, reuters)
-    render = formats.render
-    calls: list[int] = []
-
-    def interrupting(*args: Any) -> bytes:
-        calls.append(1)
-        if len(calls) == 4:
-            raise KeyboardInterrupt
-        return render(*args)
-
-    monkeypatch.setattr(formats, "render", interrupting)
-    out = dedup("clean", "-q", source, "--out", tmp_path / "out")
-    assert out.status == 130
-    assert "dedup: interrupted: 3 cleaned files written, each whole" in out.stderr
-    written = sorted((tmp_path / "out").iterdir())
-    assert len(written) == 3 and not [p for p in written if p.name.startswith(".")]
+    """Ctrl-C at each stage: exit 130 at once (never a hang), one line saying what was
+    done, and every file under --out whole, as many as it says."""
+    source, wanted = clean_case
+    out = tmp_path / "out"
+    done = run_dedup("clean", "-q", source, "--out", out, at=point, action="interrupt")
+    assert done.status == 130, done.stderr
+    [said] = INTERRUPTED.findall(done.stderr)
+    found = {p.name: p.read_bytes() for p in out.iterdir()} if out.exists() else {}
+    assert all(wanted[name] == data for name, data in found.items()), "a half-written file"
+    assert not [name for name in found if name.startswith(".")], "a temporary file left"
+    if "write_atomic" in point.target:
+        written = int(said.split(" cleaned file")[0].replace(",", ""))
+        assert written == len(found) == point.nth  # the file in progress is finished first
+    else:
+        assert said.endswith("articles read; nothing written") and not found
 
 
-def test_ctrl_c_during_filter(tmp_path: Path, reuters: list[dict[str, Any]]) -> None:
-    """The lines written and the articles added are exactly the ones it says it did."""
+@pytest.mark.parametrize("nth", [1, 37, 150])
+def test_ctrl_c_during_filter(tmp_path: Path, reuters: list[dict[str, Any]], nth: int) -> None:
+    """Ctrl-C while a line is checked: that line is finished first (checked, written,
+    added), none after it; the message says so and the index holds exactly those."""
     feed = feed_of(reuters, tmp_path, 150)
-    rng = random.Random(5)
-    for trial in range(4):
-        index = tmp_path / f"idx{trial}"
-        proc = start("filter", "--index", index, feed)
-        finish = drained(proc)
-        while not index.exists() and proc.poll() is None:  # imports done, index opening
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0.2, 1.5))
-        ctrl_c(proc)
-        written, err = finish()
-        if proc.returncode == 0:
-            continue  # it had finished
-        assert proc.returncode == 130, err
-        [said] = INTERRUPTED.findall(err)
-        done = int(said.split(" lines done")[0].replace(",", ""))
-        assert done == len(written)
-        assert check_whole(index, written) == done
+    index = tmp_path / "idx"
+    at = Point("dedup.filter:Filter.check", nth)
+    done = run_dedup("filter", "--index", index, feed, at=at, action="interrupt")
+    assert done.status == 130, done.stderr
+    [said] = INTERRUPTED.findall(done.stderr)
+    assert said.startswith(f"{nth:,} lines done (each checked, written and added")
+    written = done.stdout.splitlines()
+    assert len(written) == nth
+    assert check_whole(index, written) == nth
 
 
 BIG = 2000  # Reuters articles: every output below is far bigger than a pipe's buffer
