@@ -23,7 +23,8 @@ def write_atomic(
     The file mode is copied from `mode_from` when given (for in-place rewrites).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # A short temporary name of its own: any name the file system takes can be written.
+    fd, temporary = tempfile.mkstemp(prefix=".dedup-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             for part in [data] if isinstance(data, bytes) else data:

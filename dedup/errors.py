@@ -37,6 +37,10 @@ class InputError(DedupError):
         super().__init__(f"{where}: {message}")
 
 
+class OutputError(InputError):
+    """A cleaned file that cannot be written; the run goes on with the others."""
+
+
 class Diagnostics:
     """Collects the errors and warnings met while reading inputs; the run goes on.
 

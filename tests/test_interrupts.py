@@ -229,8 +229,8 @@ CLEAN_POINTS = [
     Point("dedup.detect:verified_edges"),  # between stages, the pool idle
     Point("dedup.detect:_changes"),  # change classes, in the pool
     Point("concurrent.futures.process:ProcessPoolExecutor.shutdown"),  # the pool closing
-    Point("dedup.cli.clean:write_atomic", 1),
-    Point("dedup.cli.clean:write_atomic", 1000, "after"),
+    Point("dedup.writeback:write_atomic", 1),
+    Point("dedup.writeback:write_atomic", 1000, "after"),
 ]
 
 

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 
-from .. import formats
-from ..atomic import write_atomic
+from .. import formats, writeback
 from ..clean import Keep, clean
 from ..model import Article, Cleaned, Source
 from ..output import clean_record, jsonl
 from .app import cli
 from .common import (
+    Run,
     UsageError,
     emit,
     engine_options,
     finish_first,
+    input_options,
     input_paths,
     interruptible,
     make_run,
@@ -68,6 +69,7 @@ from .common import (
     show_default=True,
     help="article: the cleaned file in its own format; jsonl: one record per article.",
 )
+@input_options
 @engine_options
 def clean_command(
     paths: tuple[str, ...],
@@ -88,11 +90,16 @@ def clean_command(
     """
     if out is not None and in_place:
         raise UsageError("--out and --in-place exclude each other")
+    follow_links = kwargs.pop("follow_links")
     run = make_run(kwargs)
     paths = input_paths(paths)
     sources: list[Source] = []
     everything: list[Article] = []
-    stream = itertools.chain(run.articles(paths, sources, fmt != "jsonl"), run.articles(archive))
+    reading: dict[object, str] = {}  # every file read: an archive never re-reads an input
+    stream = itertools.chain(
+        run.articles(paths, sources, fmt != "jsonl", follow_links=follow_links, seen=reading),
+        run.articles(archive, follow_links=follow_links, seen=reading),
+    )
     with interruptible(lambda: f"{run.read:,} articles read; nothing written"):
         result = run.scan(_collected(stream, everything))
         inputs = sum(len(s.articles) for s in sources)
@@ -111,7 +118,8 @@ def clean_command(
         if fmt == "jsonl":
             emit(jsonl(clean_record(c) for c in cleaned))
         else:
-            _write_sources(sources, cleaned, out, in_place, written)
+            unwritten = _write_sources(sources, cleaned, out, in_place, reading, run, written)
+            cleaned = [c for c in cleaned if c.article.source not in unwritten]
     removed = sum(len(c.removed) + len(c.stripped) for c in cleaned)
     flagged = sum(len(c.flagged) for c in cleaned)
     if not run.quiet:
@@ -147,9 +155,14 @@ def _write_sources(
     cleaned: Sequence[Cleaned],
     out: Path | None,
     in_place: bool,
+    reading: Collection[object],
+    run: Run,
     written: list[Path],
-) -> None:
-    """Write each cleaned source: to stdout, under --out, or over itself (listed in `written`)."""
+) -> set[str]:
+    """Write each cleaned source: to stdout, under --out, or over itself (listed in `written`).
+
+    Returns the paths of the sources that were not written (refused, or failed).
+    """
     removed_in: dict[str, dict[int, set[int]]] = {}
     by_article = {id(c.article): c for c in cleaned}
     for source in sources:
@@ -160,26 +173,22 @@ def _write_sources(
         if len(sources) > 1:
             raise UsageError("several files: give --out DIR, --in-place or --format jsonl")
         emit(formats.render(source, removed_in[source.path]) for source in sources)
-        return
-    for source in sources:
-        if source.path == "<stdin>":
-            emit([formats.render(source, removed_in[source.path])])
-            continue
-        changes = removed_in[source.path]
-        if in_place:
-            if any(changes.values()):
-                target = Path(source.path)
-                with finish_first():  # a file written is a file counted
-                    write_atomic(target, formats.render(source, changes), mode_from=target)
-                    written.append(target)
-            continue
+        return set()
+    emit(formats.render(s, removed_in[s.path]) for s in sources if s.path == formats.STDIN)
+    if in_place:
+        changed = [s for s in sources if any(removed_in[s.path].values())]
+        targets = writeback.in_place(changed, run.diagnostics)
+    else:
         assert out is not None
-        target = out / source.name
-        if target.exists() and target.resolve() == Path(source.path).resolve():
-            raise UsageError(f"{target}: --out would overwrite the input; use --in-place")
-        with finish_first():
-            write_atomic(target, formats.render(source, changes))
-            written.append(target)
+        targets = writeback.under(out, sources, reading)
+    unwritten = {s.path for s in changed} if in_place else {s.path for s in sources}
+    for target in targets:
+        with finish_first():  # a file written is a file counted
+            data = formats.render(target.source, removed_in[target.source.path])
+            if writeback.write(target, data, run.diagnostics):
+                written.append(target.path)
+                unwritten.discard(target.source.path)
+    return unwritten - {formats.STDIN}
 
 
 def _report_removals(console: Console, cleaned: Sequence[Cleaned]) -> None:

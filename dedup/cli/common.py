@@ -140,9 +140,14 @@ class Run:
             self.console.print(f"[yellow]dedup: warning:[/] {problem}", soft_wrap=True)
 
     def articles(
-        self, paths: Sequence[str], sources: list[Source] | None = None, keep_raw: bool = False
+        self,
+        paths: Sequence[str],
+        sources: list[Source] | None = None,
+        keep_raw: bool = False,
+        **reading: Any,
     ) -> Iterator[Article]:
-        for article in formats.iter_articles(paths, self.diagnostics, sources, keep_raw):
+        """The articles of `paths`, counted; `reading` goes to `formats.iter_articles`."""
+        for article in formats.iter_articles(paths, self.diagnostics, sources, keep_raw, **reading):
             self.read += 1
             yield article
 
@@ -193,6 +198,16 @@ def engine_options(command: F) -> F:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def input_options(command: F) -> F:
+    """Options of the commands that walk folders of articles."""
+    return click.option(
+        "--follow-links",
+        is_flag=True,
+        help="Read the files and folders that symbolic links inside folders point to "
+        "(skipped by default; a file named directly is always read).",
+    )(command)
 
 
 def make_run(kwargs: dict[str, Any]) -> Run:

@@ -29,6 +29,7 @@ from .common import (
     emit,
     engine_options,
     finish_first,
+    input_options,
     interruptible,
     make_run,
 )
@@ -189,13 +190,15 @@ def _when(value: float | None) -> str | None:
 @index_group.command(name="add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False, allow_dash=True))
 @index_options
+@input_options
 @engine_options
 def add_command(paths: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -> int:
     """Add every article in PATHS (files, folders, JSON Lines archives) to an index."""
+    follow_links = kwargs.pop("follow_links")
     run = make_run(kwargs)
     added = 0
     started = time.perf_counter()
-    articles = iter_articles(paths, run.diagnostics)
+    articles = iter_articles(paths, run.diagnostics, follow_links=follow_links)
     with (
         _open(run, spec, prefix) as index,
         interruptible(lambda: f"{added:,} articles added, in whole batches; none after them"),

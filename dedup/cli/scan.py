@@ -12,7 +12,7 @@ from .. import html_report
 from ..output import cluster_record, jsonl, scan_document, scan_document_bytes
 from ..report import render_scan, summary
 from .app import cli
-from .common import emit, engine_options, input_paths, interruptible, make_run
+from .common import emit, engine_options, input_options, input_paths, interruptible, make_run
 
 
 @cli.command()
@@ -31,6 +31,7 @@ from .common import emit, engine_options, input_paths, interruptible, make_run
     show_default=True,
     help="Colour in terminal output (NO_COLOR is respected).",
 )
+@input_options
 @engine_options
 def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> int:
     """Report clusters of near-duplicate paragraphs in PATHS (files or folders).
@@ -38,9 +39,10 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
     Reads .txt/.md articles (paragraphs separated by blank lines, or one per line)
     and JSON Lines (.jsonl, .jsonl.gz) with "id" and "paragraphs" or "text".
     """
+    follow_links = kwargs.pop("follow_links")
     run = make_run(kwargs)
     with interruptible(lambda: f"{run.read:,} articles read; no report written"):
-        result = run.scan(run.articles(input_paths(paths)))
+        result = run.scan(run.articles(input_paths(paths), follow_links=follow_links))
     fmt = fmt or ("terminal" if sys.stdout.isatty() else "json")
     if fmt == "terminal":
         console = Console(

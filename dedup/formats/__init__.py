@@ -123,21 +123,43 @@ def _read_handle(
     return source
 
 
-def _walk(root: str, diagnostics: Diagnostics) -> Iterator[str]:
-    """Readable article files under `root`, sorted, hidden entries skipped."""
+_LINK_NOT_FOLLOWED = "symbolic link, not followed (--follow-links reads it)"
+
+
+def _walk(root: str, diagnostics: Diagnostics, follow_links: bool) -> Iterator[str]:
+    """Readable article files under `root`, sorted, hidden entries skipped.
+
+    Symbolic links met on the way (to files or folders) are reported and skipped unless
+    `follow_links`; followed, a folder reached again through another link is read once.
+    """
 
     def failed(err: OSError) -> None:
         diagnostics.error(InputError(err.filename or root, (err.strerror or str(err)).lower()))
 
-    for folder, dirs, files in os.walk(root, onerror=failed):
+    visited: set[str] = set()
+    for folder, dirs, files in os.walk(root, onerror=failed, followlinks=follow_links):
+        if follow_links:
+            real = os.path.realpath(folder)
+            if real in visited:
+                dirs[:] = []
+                continue
+            visited.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if not follow_links:
+            links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+            for d in links:
+                diagnostics.warn(os.path.join(folder, d), _LINK_NOT_FOLLOWED)
+            dirs[:] = [d for d in dirs if d not in links]
         for file in sorted(files):
-            if not file.startswith(".") and format_of(file)[0] is not None:
-                path = os.path.join(folder, file)
-                if _special(path):  # reading a FIFO would wait for a writer forever
-                    diagnostics.error(InputError(path, "not a regular file, skipped"))
-                else:
-                    yield path
+            if file.startswith(".") or format_of(file)[0] is None:
+                continue
+            path = os.path.join(folder, file)
+            if not follow_links and os.path.islink(path):
+                diagnostics.warn(path, _LINK_NOT_FOLLOWED)
+            elif _special(path):  # reading a FIFO would wait for a writer forever
+                diagnostics.error(InputError(path, "not a regular file, skipped"))
+            else:
+                yield path
 
 
 def _special(path: str) -> bool:
@@ -158,15 +180,29 @@ def _dangling(path: str) -> str:
     return "broken symbolic link"
 
 
-def _files(paths: Sequence[str], diagnostics: Diagnostics) -> Iterator[tuple[str, str, str]]:
-    """(path, name, article id) of every file to read, reporting what cannot be found."""
-    seen: set[str] = set()
+def identity(path: str) -> tuple[int, int] | str:
+    """What tells one file from another (device and inode, or its real path)."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return (found.st_dev, found.st_ino)
+
+
+def _files(
+    paths: Sequence[str], diagnostics: Diagnostics, follow_links: bool, seen: dict[object, str]
+) -> Iterator[tuple[str, str, str]]:
+    """(path, name, article id) of every file to read, reporting what cannot be found.
+
+    A file already in `seen` (by identity: hard and symbolic links too) is not read again.
+    """
     for given in paths:
         if given == STDIN:
             found = [(STDIN, STDIN)]
         elif os.path.isdir(given):
             found = [
-                (p, Path(os.path.relpath(p, given)).as_posix()) for p in _walk(given, diagnostics)
+                (p, Path(os.path.relpath(p, given)).as_posix())
+                for p in _walk(given, diagnostics, follow_links)
             ]
             if not found:
                 kinds = ", ".join(sorted({*SUFFIXES, ".jsonl.gz"}))
@@ -177,11 +213,11 @@ def _files(paths: Sequence[str], diagnostics: Diagnostics) -> Iterator[tuple[str
         else:
             found = [(given, os.path.basename(given))]
         for path, name in found:
-            real = os.path.realpath(path) if path != STDIN else STDIN
-            if real in seen:
-                diagnostics.warn(path, "given more than once; read once")
+            key = identity(path) if path != STDIN else STDIN
+            if key in seen:
+                diagnostics.warn(path, f"the same file as {printable(seen[key])}; read once")
                 continue
-            seen.add(real)
+            seen[key] = path
             yield path, name, printable(name if os.path.isdir(given) else given)
 
 
@@ -190,6 +226,9 @@ def iter_articles(
     diagnostics: Diagnostics,
     sources: list[Source] | None = None,
     keep_raw: bool = False,
+    *,
+    follow_links: bool = False,
+    seen: dict[object, str] | None = None,
 ) -> Iterator[Article]:
     """Every article in `paths` (files, and folders walked recursively), as it is read.
 
@@ -197,8 +236,15 @@ def iter_articles(
     file read is appended to `sources` when it is done. Text articles found in a
     folder get their path relative to it as id; a file given directly keeps the path
     as given. Pass `keep_raw` to `render` the sources later.
+
+    Symbolic links inside folders are skipped (and reported) unless `follow_links`;
+    a file named directly is read even through a link. `seen` maps the identity of each
+    file read to its path; share one between calls so that no file is read twice (an
+    archive that holds an input does not read it again).
     """
-    for path, name, article_id in _files(paths, diagnostics):
+    for path, name, article_id in _files(
+        paths, diagnostics, follow_links, {} if seen is None else seen
+    ):
         source = yield from _read_file(path, name, article_id, diagnostics, keep_raw)
         if source is not None and sources is not None:
             sources.append(source)
