@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import re
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from child import dedup  # noqa: E402
 from conftest import read_jsonl_gz  # noqa: E402
 from test_fuzz import SEEDS  # noqa: E402
 from test_hostile import CASES, filter_feed, good_text  # noqa: E402
-from test_interrupts import PYTHON, check_whole, drained, feed_of, index_contents, start  # noqa: E402
+from test_interrupts import check_whole, feed_of, index_contents, kill_points  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 
@@ -65,33 +64,28 @@ def records_lost() -> None:
 
 
 def kills(trials: int) -> None:
-    """kill -9 at random moments during `dedup filter`; then the index is checked."""
+    """kill -9 at chosen points spread over a `dedup filter` run; then the index is checked."""
     reuters = list(read_jsonl_gz(DATA / "reuters21578.jsonl.gz"))
-    rng = random.Random(trials)
-    killed = sound = 0
+    sound = 0
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        feed = feed_of(reuters, folder, 400)  # long enough that most kills land mid-run
+        feed = feed_of(reuters, folder, 400)
         index = folder / "idx"
-        for trial in range(trials):
-            target = folder / f"fresh{trial}" if trial % 4 == 0 else index
-            proc = start("filter", "--index", target, feed)
-            finish = drained(proc)
-            time.sleep(rng.uniform(0.05, 2.0))
-            proc.kill()
-            written, _ = finish()
-            killed += proc.returncode == -9
+        for trial, (point, fresh) in enumerate(kill_points(trials, 400)):
+            target = folder / f"fresh{trial}" if fresh else index
+            killed = dedup("filter", "--index", target, feed, at=point)  # asserts it was killed
             if target.exists():
-                check_whole(target, written)  # raises if the index is not sound
+                check_whole(target, killed.stdout.splitlines())  # raises if not sound
             sound += 1
-        done = subprocess.run([*PYTHON, "filter", "--index", index, feed], capture_output=True)
+        done = dedup("filter", "--index", index, feed)
         reference = folder / "reference"
-        subprocess.run([*PYTHON, "filter", "--index", reference, feed], capture_output=True)
-        same = done.returncode == 0 and index_contents(index) == index_contents(reference)
+        dedup("filter", "--index", reference, feed)
+        same = done.status == 0 and index_contents(index) == index_contents(reference)
     print(
-        f"\nkill -9 during `dedup filter`: {trials} trials, {killed} killed mid-run, "
-        f"index sound and every article whole or absent after {sound}; "
-        f"re-run converged to the uninterrupted index: {'yes' if same else 'NO'}"
+        f"\nkill -9 during `dedup filter` at {trials} chosen points (index creation, mid-article, "
+        f"around commits, after a line is written): index sound and every article whole or "
+        f"absent after {sound}; re-run converged to the uninterrupted index: "
+        f"{'yes' if same else 'NO'}"
     )
 
 
@@ -107,7 +101,7 @@ def fuzz(seconds: int) -> None:
                 (corpus / f.name).write_bytes(f.read_bytes())
             command = [sys.executable, ROOT / "fuzz" / "readers.py", target]
             command += [f"-max_total_time={seconds}", f"-artifact_prefix={name}/", corpus]
-            done = subprocess.run(command, capture_output=True, text=True)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
             runs = re.findall(r"Done (\d+) runs", done.stderr)
             coverage = re.findall(r"\bcov: (\d+)", done.stderr)
             executions = f"{int(runs[-1]):,}" if runs else "?"

@@ -189,6 +189,7 @@ SNAPSHOT_POINTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", SNAPSHOT_POINTS, ids=lambda p: f"{p.target}-{p.when}")
 def test_kill_9_while_snapshots_are_written(
     tmp_path: Path, reuters: list[dict[str, Any]], point: Point

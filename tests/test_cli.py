@@ -6,6 +6,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from child import HANG
 from conftest import Invoke
 
 KIRBY_END = 'ceasefire."'
@@ -156,14 +157,18 @@ def test_every_command_has_help_and_is_in_the_readme(dedup: Invoke) -> None:
 
 
 def _real(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "dedup", *args], capture_output=True, **kwargs)  # type: ignore[call-overload]
+    return subprocess.run(  # type: ignore[call-overload]
+        [sys.executable, "-m", "dedup", *args], capture_output=True, timeout=HANG, **kwargs
+    )
 
 
 def test_closed_pipe_is_not_a_crash(seed: Path, reuters: list, tmp_path: Path) -> None:
     big = tmp_path / "big.jsonl"
     big.write_text("".join(json.dumps(r) + "\n" for r in reuters[:3000]))
     pipeline = f"{sys.executable} -m dedup scan --format jsonl {big} | head -1"
-    done = subprocess.run(["bash", "-o", "pipefail", "-c", pipeline], capture_output=True)
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", pipeline], capture_output=True, timeout=HANG
+    )
     assert done.stdout.count(b"\n") == 1
     assert b"Traceback" not in done.stderr and b"Error" not in done.stderr
     assert done.returncode == 141
@@ -197,6 +202,7 @@ def test_unreadable_file_is_an_error_not_a_crash(seed: Path) -> None:
             [sys.executable, "-c", script, str(locked), str(readable)],
             capture_output=True,
             cwd=folder,
+            timeout=HANG,
         )
         assert done.returncode == 2, done.stderr
         assert f"{locked}: permission denied".encode() in done.stderr

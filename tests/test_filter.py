@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from child import HANG
 from conftest import Invoke
 
 from dedup import Article, Params, Story
@@ -141,7 +142,7 @@ def test_two_writers_coordinate(tmp_path: Path, reuters: list) -> None:
         )
         for feed in feeds
     ]
-    outputs = [p.communicate() for p in procs]
+    outputs = [p.communicate(timeout=HANG) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [e for _, e in outputs]
     assert [len(o.splitlines()) for o, _ in outputs] == [400, 400]
     db = sqlite3.connect(index)
@@ -162,7 +163,7 @@ def test_kill_9_during_ingest_leaves_whole_articles(tmp_path: Path, reuters: lis
         if proc.stdout.readline() == b"":
             break
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.wait(timeout=HANG)
     db = sqlite3.connect(index)
     rows = db.execute(
         "SELECT a.paragraphs, count(p.pid) FROM articles a "

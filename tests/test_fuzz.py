@@ -29,6 +29,7 @@ RUNS = 4000  # a few seconds each
 LEAD = "The minister said the talks would resume next week in Geneva after a long pause."
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", list(SEEDS))
 def test_fuzz_target_finds_no_crash(target: str, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"

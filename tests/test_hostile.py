@@ -355,7 +355,12 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", list(CASES))
+SLOW = {"50 MB single line", "article of 100,000 paragraphs", "a disclaimer in 20,000 articles"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=[pytest.mark.slow] if n in SLOW else []) for n in CASES]
+)
 def test_hostile_input(name: str, tmp_path: Path) -> None:
     case = CASES[name]
     inputs = case.make(tmp_path)
@@ -418,6 +423,7 @@ def test_filter_gives_one_record_per_hostile_line(tmp_path: Path) -> None:
     assert done.peak_mb < 600
 
 
+@pytest.mark.slow
 def test_filter_bounded_on_a_50_mb_line_and_100000_paragraphs(tmp_path: Path) -> None:
     rng = random.Random(4)
     feed = tmp_path / "big.jsonl"

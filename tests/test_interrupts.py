@@ -155,6 +155,7 @@ def kill_points(trials: int, articles: int) -> list[tuple[Point, bool]]:
     return points
 
 
+@pytest.mark.slow
 def test_kill_9_at_chosen_points(tmp_path: Path, reuters: list[dict[str, Any]]) -> None:
     """Killed at chosen points (while creating the index, mid-article, around commits,
     after writing a line): the index always re-opens, every article is whole or absent,
@@ -295,6 +296,7 @@ def workplace(tmp_path_factory: pytest.TempPathFactory, reuters: list[dict[str, 
     subprocess.run(
         [*PYTHON, "index", "add", "-q", "--index", folder / "idx", folder / "big.jsonl"],
         check=True,
+        timeout=HANG,
     )
     return folder
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import redis
+from child import HANG
 from conftest import Invoke
 from datasketch import LeanMinHash, MinHashLSH
 from test_filter import LEAD, MIXED, OTHER, mixed_records, record
@@ -63,7 +64,7 @@ class Server:
     def kill(self) -> None:
         if self.proc is not None:
             self.proc.kill()
-            self.proc.wait()
+            self.proc.wait(timeout=HANG)
             self.proc = None
 
 
@@ -205,7 +206,7 @@ def test_two_filter_processes_see_each_others_articles(server: Server) -> None:
     assert check(two, record("z", OTHER))["dedup"]["status"] == "new"
     assert check(one, record("w", OTHER))["duplicates"][0]["match"]["article"] == "z"
     for proc in (one, two):
-        _, err = proc.communicate(b"")
+        _, err = proc.communicate(b"", timeout=HANG)
         assert proc.returncode == 0, err
 
 
@@ -224,7 +225,7 @@ def test_concurrent_writers_give_consistent_verdicts(
         feed.write_text("\n".join(lines) + "\n")
         feeds.append(feed)
     procs = [dedup_process("filter", "--index", server.url, str(feed)) for feed in feeds]
-    outputs = [p.communicate() for p in procs]
+    outputs = [p.communicate(timeout=HANG) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [e for _, e in outputs]
     status = {}
     for out, _ in outputs:
@@ -254,7 +255,7 @@ def test_restart_and_reopen(server: Server, dedup: Invoke) -> None:
     server.kill()
     server.start(persist=True)
     again = dedup_process("filter", "--index", server.url, "--no-add", stdin=subprocess.PIPE)
-    out, err = again.communicate(record("b1", OTHER).encode() + b"\n")
+    out, err = again.communicate(record("b1", OTHER).encode() + b"\n", timeout=HANG)
     assert again.returncode == 0, err
     assert json.loads(out)["dedup"] == {
         "status": "duplicate",
@@ -316,7 +317,8 @@ def test_redis_killed_mid_stream(server: Server) -> None:
         assert json.loads(proc.stdout.readline())["dedup"]["added"] is True
     server.kill()
     out, err = proc.communicate(
-        (record("a2", THIRD) + "\n" + record("a3", THIRD + " More.") + "\n").encode()
+        (record("a2", THIRD) + "\n" + record("a3", THIRD + " More.") + "\n").encode(),
+        timeout=HANG,
     )
     assert proc.returncode == 2
     [failed] = [json.loads(line) for line in out.splitlines()]  # nothing after it
@@ -338,7 +340,7 @@ def test_redis_restarted_mid_stream(server: Server) -> None:
     server.kill()
     server.start(persist=True)
     rest = [record("a1", OTHER), record("a2", THIRD), record("a3", LEAD)]
-    out, err = proc.communicate("".join(r + "\n" for r in rest).encode())
+    out, err = proc.communicate("".join(r + "\n" for r in rest).encode(), timeout=HANG)
     records = [json.loads(line) for line in out.splitlines()]
     failed = [i for i, r in enumerate(records) if "error" in r]
     assert failed in ([], [len(records) - 1]), records  # an error record comes last
@@ -388,7 +390,7 @@ def test_kill_9_during_ingest_leaves_a_consistent_index(
         if proc.stdout.readline() == b"":
             break
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.wait(timeout=HANG)
     client = server.client()
     assert assert_consistent(client) > 0
     with open_index(server.url, Params(), create=False) as reopened:
