@@ -12,6 +12,7 @@ newsroom furniture are then set apart.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -328,7 +329,9 @@ def _standing(
     for (category, label), flat in groups.items():
         flat.sort(key=layout.rank_of.__getitem__)
         first = texts[flat[0]]
-        found_in = tuple(layout.member(p, jaccard_text(first, texts[p], params)) for p in flat)
+        # A sign-off in every story: each distinct text is compared with the first once.
+        similarity = functools.cache(functools.partial(jaccard_text, first, params=params))
+        found_in = tuple(layout.member(p, similarity(texts[p])) for p in flat)
         entries.append(Standing(category, label, standing.document_frequency(found_in), found_in))
     entries.sort(key=lambda s: (-s.articles, -len(s.members), s.kind, s.label))
     return kept, tuple(entries)
