@@ -2,10 +2,11 @@
 
     python benchmarks/shared_line.py [--articles 10000 100000 1000000]
 
-Each article holds one paragraph of its own (30 words) and the shared one. For each N,
+Each article holds one paragraph of its own (30 words) and a second one. For each N,
 `dedup scan --format json` runs three times in a child process: with a sign-off
-("Reporting by ...; editing by ..."), with a disclaimer that only recurrence marks as
-standing text, and, as the baseline in the same run, with no shared paragraph. Prints
+("Reporting by ...; editing by ...") as the second paragraph of every article, with a
+disclaimer that only recurrence marks as standing text, and, as the baseline in the
+same run, with a second paragraph of its own (as many paragraphs, none shared). Prints
 seconds, the peak resident memory of the process and its workers, and the cost per
 article, as a markdown table; the figures go to RELIABILITY.md.
 """
@@ -38,8 +39,8 @@ def write_archive(path: Path, articles: int, shared: str | None) -> None:
     with path.open("w") as out:
         for i in range(articles):
             own = " ".join(rng.choice(WORDS) for _ in range(30))
-            paragraphs = [own] if shared is None else [own, shared]
-            out.write(json.dumps({"id": f"a{i}", "paragraphs": paragraphs}) + "\n")
+            second = shared or " ".join(rng.choice(WORDS) for _ in range(14))
+            out.write(json.dumps({"id": f"a{i}", "paragraphs": [own, second]}) + "\n")
 
 
 def main() -> None:
@@ -50,7 +51,7 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---:|")
     for articles in args.articles:
         for label, shared in (
-            ("none (baseline)", None),
+            ("none: a second paragraph of its own (baseline)", None),
             ("sign-off", SIGN_OFF),
             ("disclaimer", DISCLAIMER),
         ):
