@@ -408,3 +408,45 @@ def test_python_api_and_stories(server: Server) -> None:
     assert first.status == "new" and first.added
     [dup] = second.duplicates
     assert (dup.article, dup.match, dup.indexed) == ("x", 0, True)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/5x", "the database in a Redis URL is a number (redis://HOST:PORT/DB), got '5x'"),
+        ("/5/6", "the database in a Redis URL is a number (redis://HOST:PORT/DB), got '5/6'"),
+        ("/99999", "Redis refused: DB index is out of range"),
+    ],
+)
+def test_a_bad_database_in_the_url_is_one_line(
+    server: Server, dedup: Invoke, path: str, message: str
+) -> None:
+    auth = "" if message.startswith("Redis refused") else ":secret@"  # never shown
+    url = f"redis://{auth}127.0.0.1:{server.port}{path}"
+    out = dedup("filter", "--index", url, input=record("a1", LEAD) + "\n")
+    assert out.status == 2 and out.stdout == ""
+    [line] = out.stderr.splitlines()
+    assert message in line and "secret" not in line
+    assert server.client().keys("*") == []  # nothing written to database 0
+
+
+def test_tls_to_a_plain_port_fails_fast(server: Server) -> None:
+    """A rediss:// URL to a server that does not speak TLS: the handshake gets no answer.
+    The child's timeout is a hang guard (the TLS handshake used to wait 3 x 10 s)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dedup",
+            "index",
+            "stats",
+            "--index",
+            f"rediss://127.0.0.1:{server.port}/0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert f"rediss://127.0.0.1:{server.port}/0" in line and "TLS" in line

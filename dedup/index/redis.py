@@ -42,6 +42,7 @@ import json
 import re
 import struct
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -66,11 +67,49 @@ BUSY_SECONDS = 30.0  # how long a writer waits for the lock before giving up
 POLL_MAX_SECONDS = 0.01  # a waiting writer tries at least this often
 WANT_MS = 50  # a waiting writer's mark lasts this long after its last try
 YIELD_SECONDS = 0.025  # a writer that finds the mark waits this long before its next try
-CONNECT_TRIES = 3  # at open: attempts to reach the server, POLL_SECONDS apart
+CONNECT_SECONDS = 2.0  # at open: each step of reaching the server (TCP, TLS, AUTH, PING)
+CONNECT_TRIES = 3  # at open: attempts to reach a server that refuses, POLL_SECONDS apart
 POLL_SECONDS = 0.3
 _DROP_BATCH = 200  # articles per removal script (the server runs each alone)
 _PREFIX = re.compile(r"^[^:\s]+$")
 T = TypeVar("T")
+
+
+def _shown(spec: str) -> str:
+    """A URL as given, for messages: without its password."""
+    try:
+        parts = urllib.parse.urlsplit(spec)
+        if parts.password is None:
+            return spec
+    except ValueError:
+        return spec.split("://", 1)[0] + "://..."
+    user, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}").geturl()
+
+
+def _pool(spec: str) -> redis.ConnectionPool:
+    """A connection pool for a Redis URL; IndexRefused for one that is not.
+
+    redis-py reads the database from the path leniently ("/5x" is database 0, "/5/6"
+    is 56): here it must be a number.
+    """
+    parts = urllib.parse.urlsplit(spec)
+    if parts.scheme in ("redis", "rediss"):
+        db = urllib.parse.unquote(parts.path).removeprefix("/")
+        if db and not re.fullmatch(r"[0-9]+", db):
+            raise IndexRefused(
+                f"{_shown(spec)}: the database in a Redis URL is a number "
+                f"(redis://HOST:PORT/DB), got {db!r}"
+            )
+    try:
+        return redis.ConnectionPool.from_url(
+            spec,
+            socket_connect_timeout=CONNECT_SECONDS,
+            socket_timeout=10,
+            retry=Retry(NoBackoff(), 0),
+        )
+    except ValueError as err:
+        raise IndexRefused(f"{_shown(spec)}: not a Redis URL ({err})") from None
 
 
 def _address(spec: str, pool: redis.ConnectionPool) -> str:
@@ -112,12 +151,7 @@ class RedisIndex(Index):
         self.params = params
         if not _PREFIX.match(prefix):
             raise IndexRefused(f"{prefix!r}: a key prefix must be non-empty, without ':' or spaces")
-        try:
-            self._pool = redis.ConnectionPool.from_url(
-                spec, socket_connect_timeout=2, socket_timeout=10, retry=Retry(NoBackoff(), 0)
-            )
-        except ValueError as err:
-            raise IndexRefused(f"{spec}: not a Redis URL ({err})") from None
+        self._pool = _pool(spec)
         self.location = f"{_address(spec, self._pool)} (prefix {prefix})"
         self._redis = redis.Redis(connection_pool=self._pool)
         self._p = prefix + ":"
@@ -156,15 +190,41 @@ class RedisIndex(Index):
         check_structure(stored, self.params, self.location)
 
     def _connect(self) -> None:
-        """Reach the server, retrying briefly; refuse with its address if it stays away."""
+        """Reach the server, retrying briefly while it refuses; refuse with its address if
+        it stays away, does not answer, or says no.
+
+        The first connection is a probe whose every step (TCP, TLS handshake, AUTH,
+        SELECT, PING) must answer within CONNECT_SECONDS: a TLS handshake with a server
+        that does not speak TLS otherwise waits out the socket timeout of each try.
+        """
+        kwargs = {**self._pool.connection_kwargs, "socket_timeout": CONNECT_SECONDS}
         for attempt in range(CONNECT_TRIES):
+            probe = self._pool.connection_class(**kwargs)
             try:
-                self._redis.ping()
+                probe.connect()
+                probe.send_command("PING")
+                probe.read_response()
                 return
+            except redis.TimeoutError:
+                raise IndexRefused(self._silent()) from None
+            except (redis.ResponseError, redis.AuthenticationError) as err:
+                raise IndexRefused(f"{self.location}: Redis refused: {err}") from None
             except redis.RedisError as err:
                 if attempt + 1 == CONNECT_TRIES:
                     raise IndexRefused(f"{self.location}: Redis unreachable ({err})") from None
                 time.sleep(POLL_SECONDS)
+            finally:
+                probe.disconnect()
+
+    def _silent(self) -> str:
+        """Why a server that accepted the connection did not answer in time."""
+        wait = f"{CONNECT_SECONDS:.0f} s"
+        if self._pool.connection_class is redis.SSLConnection:
+            return (
+                f"{self.location}: no answer to the TLS handshake within {wait} (a server "
+                "without TLS needs redis://, not rediss://)"
+            )
+        return f"{self.location}: Redis unreachable (no answer within {wait})"
 
     def _meta(self, create: bool) -> dict[str, str]:
         key = self._p + "meta"
