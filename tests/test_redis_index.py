@@ -23,7 +23,7 @@ from test_filter import LEAD, MIXED, OTHER, mixed_records, record
 from dedup import Article, Params, Story
 from dedup.errors import IndexRefused
 from dedup.filter import Filter
-from dedup.index import hash_article, open_index
+from dedup.index import hash_article, open_index, structure
 
 THIRD = "A third paragraph with enough words in it to be indexed by the filter as well."
 
@@ -450,3 +450,44 @@ def test_tls_to_a_plain_port_fails_fast(server: Server) -> None:
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert f"rediss://127.0.0.1:{server.port}/0" in line and "TLS" in line
+
+
+def test_data_without_its_parameters_is_refused_at_open(server: Server, dedup: Invoke) -> None:
+    """The meta key gone (evicted, or lost while the rest was persisted): no parameters
+    are stamped onto the data, whichever they are."""
+    dedup("filter", "--index", server.url, input=record("a1", LEAD) + "\n")
+    client = server.client()
+    client.delete("dedup:meta")
+    for args in (["--shingle-size", "4"], []):
+        out = dedup("filter", "--index", server.url, *args, input=record("a2", LEAD) + "\n")
+        assert out.status == 2 and out.stdout == ""
+        [line] = out.stderr.splitlines()
+        assert "holds index data but not its parameters (dedup:meta is gone" in line
+        assert "dedup index add" in line  # how to recover
+    assert dedup("index", "stats", "--index", server.url).status == 2
+    assert client.get("dedup:meta") is None and client.hkeys("dedup:gens") == [b"a1"]
+    assert dedup("filter", "--index", server.url, "--prefix", "other", input="").status == 0
+
+
+@pytest.mark.parametrize("loss", ["meta deleted", "FLUSHALL", "meta replaced"])
+def test_parameters_lost_while_a_filter_runs_stop_its_writes(server: Server, loss: str) -> None:
+    proc = dedup_process("filter", "--index", server.url, stdin=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(record("a0", LEAD).encode() + b"\n")
+    proc.stdin.flush()
+    assert json.loads(proc.stdout.readline())["dedup"]["added"] is True
+    client = server.client()
+    if loss == "FLUSHALL":
+        client.flushall()
+    elif loss == "meta deleted":
+        client.delete("dedup:meta")
+    else:  # another process found it empty and made an index with other parameters
+        client.set("dedup:meta", json.dumps(structure(Params(seed=9)), sort_keys=True))
+    meta = client.get("dedup:meta")
+    out, err = proc.communicate((record("a1", OTHER) + "\n" + record("a2", THIRD) + "\n").encode())
+    assert proc.returncode == 2
+    [failed] = [json.loads(line) for line in out.splitlines()]  # nothing after it
+    assert failed["line"] == 2 and "parameters" in failed["error"]
+    assert err.decode().strip().splitlines() == [f"dedup: error: {failed['error']}"]
+    assert client.get("dedup:meta") == meta  # left as it was
+    assert not client.hexists("dedup:gens", "a1")

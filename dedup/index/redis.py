@@ -59,7 +59,7 @@ from ..errors import IndexRefused
 from ..model import Article, Story
 from ..signature import SCHEME
 from . import Entry, Hashed, Index, Summary, check_structure, now, structure
-from .redis_scripts import DROP, PUT, RELEASE, TAKE
+from .redis_scripts import DROP, OPEN, PUT, RELEASE, TAKE
 from .sqlite import story_json, story_of
 
 LEASE_SECONDS = 10.0  # a lock holder that dies frees the index after this long
@@ -186,8 +186,9 @@ class RedisIndex(Index):
         self._drop = self._redis.register_script(DROP)
         self._take = self._redis.register_script(TAKE)
         self._release = self._redis.register_script(RELEASE)
-        stored = self._call(self._meta, create)
-        check_structure(stored, self.params, self.location)
+        self._opened = self._redis.register_script(OPEN)
+        self._stamp = self._call(self._open_meta, create)
+        check_structure(self._parsed(self._stamp), self.params, self.location)
 
     def _connect(self) -> None:
         """Reach the server, retrying briefly while it refuses; refuse with its address if
@@ -226,19 +227,39 @@ class RedisIndex(Index):
             )
         return f"{self.location}: Redis unreachable (no answer within {wait})"
 
-    def _meta(self, create: bool) -> dict[str, str]:
-        key = self._p + "meta"
-        if create:
-            self._redis.set(key, json.dumps(structure(self.params), sort_keys=True), nx=True)
-        raw = self._redis.get(key)
+    def _open_meta(self, create: bool) -> bytes:
+        """The stored parameters (stored now if the prefix is new and `create`), as
+        stored; refused if the prefix holds data without them."""
+        p = self._p
+        data = [p + "gens", p + "gen", p + "added", p + "stories", self._head[0]]
+        try:
+            raw = self._opened(
+                keys=[p + "meta", *data], args=["1" if create else "0", self._wanted()]
+            )
+        except redis.ResponseError as err:
+            if not str(err).startswith("DEDUP_ORPHAN"):
+                raise
+            raise IndexRefused(
+                f"{self.location}: holds index data but not its parameters ({p}meta is gone: "
+                f"evicted, flushed or not persisted); delete the keys under '{p}' and rebuild "
+                "the index with dedup index add"
+            ) from None
         if raw is None:
             raise IndexRefused(f"{self.location}: no such index")
+        return bytes(raw)
+
+    def _wanted(self) -> str:
+        """The meta value an index with these parameters stores."""
+        return json.dumps(structure(self.params), sort_keys=True)
+
+    def _parsed(self, raw: bytes) -> dict[str, str]:
+        """Stored parameters from the meta value."""
         try:
             stored = json.loads(raw)
         except ValueError:
             stored = None
         if not isinstance(stored, dict):
-            raise IndexRefused(f"{self.location}: {key} is not a dedup index's parameters")
+            raise IndexRefused(f"{self.location}: {self._p}meta is not a dedup index's parameters")
         return {str(k): str(v) for k, v in stored.items()}
 
     def _call(self, action: Callable[..., T], *args: Any) -> T:
@@ -246,6 +267,12 @@ class RedisIndex(Index):
         try:
             return action(*args)
         except redis.ResponseError as err:
+            if str(err).startswith("DEDUP_META"):
+                raise IndexRefused(
+                    f"{self.location}: the index's parameters ({self._p}meta) are gone or "
+                    "changed (evicted, flushed, lost in a restart, or replaced); stopped "
+                    "writing; run again to see what is left"
+                ) from None
             if str(err).startswith("DEDUP_LOCK"):
                 raise IndexRefused(
                     f"{self.location}: lost the index lock (held over {LEASE_SECONDS:.0f} s); "
@@ -295,7 +322,7 @@ class RedisIndex(Index):
         self._token = token
 
     def _script_args(self) -> list[bytes | str]:
-        return [self._token, str(int(LEASE_SECONDS * 1000)), self._p, *self._head]
+        return [self._token, str(int(LEASE_SECONDS * 1000)), self._p, self._stamp, *self._head]
 
     def _bands(self, hashed: Hashed) -> list[list[bytes]]:
         """Each paragraph's band values H, as datasketch derives them from a LeanMinHash.
@@ -406,7 +433,7 @@ class RedisIndex(Index):
             paragraphs,
             oldest[0][1] if oldest else None,
             newest[0][1] if newest else None,
-            self._meta(False),
+            self._parsed(self._stamp),
             self.location,
             {"server_bytes": memory["used_memory"]},
         )
