@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import itertools
 import json
 import os
 import random
@@ -445,3 +446,29 @@ def test_clean_keeps_odd_names_and_encodings(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "utf-16-be.txt").read_bytes() == codecs.BOM_UTF16_BE + (
         f"{QUOTED}\n\n{SECOND}\n".encode("utf-16-be")
     )
+
+
+def test_filter_with_a_damaged_band_snapshot(tmp_path: Path, data_dir: Path) -> None:
+    """64 KiB of the snapshot's keys overwritten (header and size intact): the checksum
+    fails, the lookup is rebuilt from the database, and the verdicts are those of the
+    undamaged index."""
+    archive = tmp_path / "archive.jsonl"
+    with gzip.open(data_dir / "reuters21578.jsonl.gz") as handle:
+        archive.write_bytes(b"".join(itertools.islice(handle, 3000)))
+    index = tmp_path / "idx"
+    assert dedup("index", "add", "--index", index, archive).status == 0
+    copies = tmp_path / "copies.jsonl"
+    with archive.open() as handle:
+        records = [json.loads(line) for line in itertools.islice(handle, 300)]
+    copies.write_text("".join(json.dumps({**r, "id": "copy-" + r["id"]}) + "\n" for r in records))
+    before = dedup("filter", "--no-add", "--index", index, copies)
+    snapshot = tmp_path / "idx.bands"
+    entries = json.loads(snapshot.read_bytes()[:4096])["entries"]
+    with snapshot.open("r+b") as handle:
+        handle.seek(4096 + entries * 8 // 3)
+        handle.write(random.Random(1).randbytes(65536))
+    after = dedup("filter", "--no-add", "--index", index, copies)
+    assert after.status == 0 and not after.errors(), after.stderr
+    assert after.stdout == before.stdout
+    statuses = [json.loads(line)["dedup"]["status"] for line in after.stdout.splitlines()]
+    assert len(statuses) == 300 and statuses.count("duplicate") > 200
