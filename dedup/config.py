@@ -17,6 +17,11 @@ from typing import Any
 
 from .errors import ConfigError
 
+MAX_LINE = 16 * 2**20
+"""The longest JSON Lines line read, in bytes: far above any real article (the longest
+Reuters record is 14 KB), low enough that a line over it costs nothing (a record takes
+about 16 times its size in memory once parsed and split)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Params:
@@ -30,6 +35,8 @@ class Params:
     standing_articles: a cluster spread over this many unrelated articles is standing text.
     num_perm, bands, rows, seed: the MinHash signature (datasketch's affine32 scheme)
     and the LSH banding that proposes candidates; every candidate is verified exactly.
+    max_line: the longest JSON Lines line read, in bytes (after decompression); a
+    longer one is reported and skipped without being held in memory.
     """
 
     threshold: float = 0.8
@@ -41,6 +48,7 @@ class Params:
     bands: int = 16
     rows: int = 4
     seed: int = 1
+    max_line: int = MAX_LINE
 
     def __post_init__(self) -> None:
         problems = _problems(dataclasses.asdict(self))
@@ -60,6 +68,7 @@ LIMITS: Mapping[str, tuple[int, int]] = {
     "bands": (2, 1024),
     "rows": (1, 1024),
     "seed": (0, 2**32 - 1),
+    "max_line": (1024, 2**30),
 }
 """The range of each whole-number setting: beyond it a value is a mistake, and would
 overflow NumPy's integers or ask for absurd amounts of memory."""

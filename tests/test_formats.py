@@ -1,11 +1,14 @@
 import gzip
+import io
+import itertools
 import json
+import random
 from pathlib import Path
 
 import pytest
 
 from dedup import Diagnostics, read_paths
-from dedup.formats import render
+from dedup.formats import jsonl, render
 
 
 def read(*paths: Path) -> tuple[list, Diagnostics]:
@@ -149,3 +152,32 @@ def test_jsonl_render_keeps_other_lines_and_fields(tmp_path: Path) -> None:
     assert json.loads(out[0]) == {"id": "a", "paragraphs": ["x", "y"], "extra": {"k": 1}}
     assert out[1] == "{broken"
     assert json.loads(out[2]) == {"id": "b", "text": "one\n\ntwo"}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_lines_over_the_limit_are_skipped_wherever_the_chunks_cut(seed: int) -> None:
+    rng = random.Random(seed)
+    limit = 64
+    lines = [
+        rng.randbytes(rng.choice([0, 1, 63, 64, 65, 200])).replace(b"\n", b"x") for _ in range(12)
+    ]
+    ending = rng.choice([b"", b"\n"])
+    data = b"\n".join(lines) + ending
+    cuts = sorted(rng.sample(range(len(data) + 1), min(len(data), rng.randint(0, 30))))
+    chunks = [data[a:b] for a, b in itertools.pairwise([0, *cuts, len(data)])]
+    expected = [line if len(line) <= limit else jsonl.Overlong(len(line), limit) for line in lines]
+    if not ending and not lines[-1]:  # nothing after the last newline
+        expected.pop()
+    assert list(jsonl._lines(chunks, limit)) == expected
+
+
+def test_a_gzip_bomb_is_decompressed_a_piece_at_a_time() -> None:
+    data = gzip.compress(b"x" * (20 << 20) + b"\n" + b"y" * 10 + b"\n", 9)
+    assert len(data) < 100_000
+    pieces = list(jsonl._gunzip(io.BytesIO(data)))
+    assert max(len(p) for p in pieces) <= 1 << 20
+    assert b"".join(pieces) == b"x" * (20 << 20) + b"\n" + b"y" * 10 + b"\n"
+    assert list(jsonl.lines(io.BytesIO(data), True, limit=1 << 20)) == [
+        jsonl.Overlong(20 << 20, 1 << 20),
+        b"y" * 10,
+    ]

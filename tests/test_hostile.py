@@ -179,6 +179,21 @@ def _damaged_gzip(folder: Path) -> list[Path]:
     return write(folder / "damaged.jsonl.gz", data[: len(data) // 2])
 
 
+def _gzip_bomb(folder: Path, megabytes: int = 200) -> list[Path]:
+    """A .jsonl.gz of about 300 KB whose second line decompresses to `megabytes` MB (never
+    held here: compressed a MiB at a time), between two good articles."""
+    path = folder / "bomb.jsonl.gz"
+    words = b"bomb " * (2**20 // 5)
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        out.write(record("before", LEAD, SECOND).encode() + b"\n")
+        out.write(b'{"id": "bomb", "paragraphs": ["')
+        for _ in range(megabytes):
+            out.write(words)
+        out.write(b'"]}\n')
+        out.write(record("after", LEAD, SECOND, LEAD).encode() + b"\n")
+    return [path]
+
+
 def _one_line(folder: Path) -> list[Path]:
     rng = random.Random(1)
     line = text_of(rng, 50_000_000 // 6)[:50_000_000]
@@ -246,6 +261,12 @@ CASES = {
         lambda f: write(f / "cut.json", '{"uri": "x", "body_text": '), "malformed JSON"
     ),
     "damaged gzip": Case(_damaged_gzip, "damaged gzip stream"),
+    "gzip bomb: one 200 MB line": Case(
+        _gzip_bomb,
+        "bomb.jsonl.gz:2: line of 209,715,",  # the rest: "... bytes, over max_line (16 MiB)"
+        limit_mb=300,
+        check=clustered("after"),
+    ),
     "XML billion laughs": Case(
         lambda f: write(f / "laughs.xml", (FIXTURES / "hostile-billion-laughs.xml").read_bytes()),
         "refused: its DOCTYPE declares entities",
@@ -388,12 +409,15 @@ def test_filter_gives_one_record_per_hostile_line(tmp_path: Path) -> None:
     assert done.peak_mb < 600
 
 
-def test_filter_bounded_on_a_50_mb_line_and_100000_paragraphs(tmp_path: Path) -> None:
+def test_filter_bounded_on_a_16_mb_line_and_100000_paragraphs(tmp_path: Path) -> None:
+    """A line just under max_line (16 MiB) is read (a longer one is skipped: above)."""
     rng = random.Random(4)
     feed = tmp_path / "big.jsonl"
     many = [text_of(rng, 12) for _ in range(100_000)]
+    line = record("line", text_of(rng, 17_400_000 // 6))
+    assert 16_500_000 < len(line) <= 16 * 2**20
     with feed.open("w") as out:
-        out.write(record("line", text_of(rng, 50_000_000 // 6)) + "\n")
+        out.write(line + "\n")
         out.write(record("many", *many) + "\n")
         out.write(record("after", LEAD, LEAD) + "\n")
     done = dedup("filter", "--index", tmp_path / "idx", feed)
@@ -472,3 +496,41 @@ def test_filter_with_a_damaged_band_snapshot(tmp_path: Path, data_dir: Path) -> 
     assert after.stdout == before.stdout
     statuses = [json.loads(line)["dedup"]["status"] for line in after.stdout.splitlines()]
     assert len(statuses) == 300 and statuses.count("duplicate") > 200
+
+
+def test_filter_skips_a_gzip_bomb_line_in_bounded_memory(tmp_path: Path) -> None:
+    (bomb,) = _gzip_bomb(tmp_path)
+    done = dedup("filter", "--index", tmp_path / "idx", bomb)
+    assert done.status == 2
+    first, failed, after = (json.loads(line) for line in done.stdout.splitlines())
+    assert (first["id"], after["id"]) == ("before", "after")
+    assert failed["line"] == 2 and "over max_line (16 MiB)" in failed["error"]
+    assert {d["in"] for d in after["duplicates"]} == {"index", "article"}  # checked as usual
+    assert done.errors() == [f"dedup: error: {bomb}:2: {failed['error']}"]
+    assert done.peak_mb < 300
+
+
+def test_clean_does_not_write_back_a_file_with_a_line_over_the_limit(tmp_path: Path) -> None:
+    (bomb,) = _gzip_bomb(tmp_path, megabytes=20)
+    out = tmp_path / "out"
+    done = dedup("clean", bomb, good_text(tmp_path), "--out", out)
+    assert done.status == 2
+    assert [p.name for p in out.iterdir()] == ["good.txt"]  # the other file is written
+    errors = done.errors()
+    assert any(f"{bomb}:2: line of 20,971,5" in line for line in errors), errors
+    assert any(f"{bomb}: not written back" in line for line in errors), errors
+    assert done.peak_mb < 300
+
+
+def test_the_line_limit_is_a_setting(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        record("long", text_of(random.Random(5), 1000)) + "\n" + record("short", LEAD) + "\n"
+    )
+    config = tmp_path / "dedup.toml"
+    config.write_text("max-line = 4096\n")
+    done = dedup("scan", "--config", config, "--format", "json", feed)
+    assert done.status == 2
+    [error] = json.loads(done.stdout)["errors"]
+    assert error["line"] == 1 and error["message"].endswith("over max_line (4,096 bytes); skipped")
+    assert dedup("scan", feed).status == 0

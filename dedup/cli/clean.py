@@ -13,6 +13,7 @@ from rich.console import Console
 from .. import formats
 from ..atomic import write_atomic
 from ..clean import Keep, clean
+from ..errors import Diagnostics, InputError
 from ..model import Article, Cleaned, Source
 from ..output import clean_record, jsonl
 from .app import cli
@@ -111,7 +112,8 @@ def clean_command(
         if fmt == "jsonl":
             emit(jsonl(clean_record(c) for c in cleaned))
         else:
-            _write_sources(sources, cleaned, out, in_place, written)
+            writable = [s for s in sources if _writable(s, run.diagnostics)]
+            _write_sources(writable, cleaned, out, in_place, written)
     removed = sum(len(c.removed) + len(c.stripped) for c in cleaned)
     flagged = sum(len(c.flagged) for c in cleaned)
     if not run.quiet:
@@ -140,6 +142,16 @@ def _unfinished(written: Sequence[Path], to_files: bool, in_place: bool) -> str:
     files = f"{len(written):,} cleaned file{'s' if len(written) != 1 else ''}"
     done = "rewritten in place" if in_place else "written"
     return f"{files} {done}, each whole; no other file touched"
+
+
+def _writable(source: Source, diagnostics: Diagnostics) -> bool:
+    """Whether `source` can be written back; if not, it is reported."""
+    try:
+        formats.check_writable(source)
+    except InputError as err:
+        diagnostics.error(err)
+        return False
+    return True
 
 
 def _write_sources(

@@ -142,7 +142,10 @@ class Run:
     def articles(
         self, paths: Sequence[str], sources: list[Source] | None = None, keep_raw: bool = False
     ) -> Iterator[Article]:
-        for article in formats.iter_articles(paths, self.diagnostics, sources, keep_raw):
+        found = formats.iter_articles(
+            paths, self.diagnostics, sources, keep_raw, self.params.max_line
+        )
+        for article in found:
             self.read += 1
             yield article
 

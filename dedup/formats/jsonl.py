@@ -4,7 +4,8 @@ A record needs an "id" (string or number) and either "paragraphs" (a list of str
 or "text" (a string, split into paragraphs like a text file); a ninjs record (a body_*
 string or a bodies array instead) is read like ninjs and keeps its markup when cleaned.
 A bad line is reported with its line number and passed through unchanged when the file
-is written back.
+is written back. A line longer than `max_line` bytes is reported and skipped without
+being held in memory; a file holding one is not written back (the line is gone).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import zlib
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import orjson
 
+from ..config import MAX_LINE
 from ..errors import Diagnostics, InputError
 from ..model import Article, Source
 from ..segment import paragraph_spans, remove_spans
@@ -37,22 +39,40 @@ class _Body:
 
 
 @dataclass(frozen=True, slots=True)
+class Overlong:
+    """In place of a line longer than the limit: its length in bytes."""
+
+    size: int
+    limit: int
+
+    def reason(self) -> str:
+        limit = self.limit
+        amount = f"{limit >> 20} MiB" if limit % 2**20 == 0 else f"{limit:,} bytes"
+        return f"line of {self.size:,} bytes, over max_line ({amount}); skipped"
+
+
+@dataclass(frozen=True, slots=True)
 class _State:
-    lines: list[bytes] | None  # the raw lines, kept when the file may be written back
+    lines: list[bytes | Overlong] | None  # the raw lines, kept when it may be written back
     gzipped: bool
 
 
+_PIECE = 1 << 20  # bytes of input read, or of output decompressed, at a time
+
+
 def _gunzip(handle: BinaryIO) -> Iterator[bytes]:
-    """Decompressed chunks of a gzip stream (several members allowed); zlib.error if damaged."""
+    """Decompressed pieces of a gzip stream (several members allowed), each at most
+    _PIECE bytes however well the input compresses; zlib.error if damaged."""
     stream, started = zlib.decompressobj(wbits=31), False
     for piece in _raw_chunks(handle):
-        chunk = piece
-        while chunk:
+        chunk, full = piece, True
+        while chunk or full:  # full: the output filled _PIECE, and more may be pending
             started = True
-            yield stream.decompress(chunk)
-            chunk = b""
+            out = stream.decompress(chunk, _PIECE)
+            yield out
+            chunk, full = stream.unconsumed_tail, len(out) == _PIECE
             if stream.eof:
-                chunk = stream.unused_data
+                chunk, full = stream.unused_data, False
                 stream, started = zlib.decompressobj(wbits=31), False
     if started:
         raise zlib.error("the stream ends early")
@@ -65,35 +85,44 @@ def _raw_chunks(handle: BinaryIO) -> Iterator[bytes]:
     a Ctrl-C landing between two of them would wait until more input came.
     """
     read = getattr(handle, "read1", handle.read)
-    while chunk := read(1 << 20):
+    while chunk := read(_PIECE):
         yield chunk
 
 
-def _lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Lines without their newline; a partial last line is dropped if `chunks` fails."""
-    pending: list[bytes] = []  # the pieces of a line not finished yet
+def _lines(chunks: Iterable[bytes], limit: int) -> Iterator[bytes | Overlong]:
+    """Lines without their newline, an Overlong for each longer than `limit` (whose
+    pieces are dropped as they come); a partial last line is dropped if `chunks` fails."""
+    pending: list[bytes] = []  # the pieces of a line not finished yet, joined once at its end
+    held = 0  # their bytes
+    dropped = 0  # bytes of the line so far when it is over the limit
     for chunk in chunks:
-        if b"\n" not in chunk:
-            pending.append(chunk)  # joined once, when the line ends: linear in its length
-            continue
         parts = chunk.split(b"\n")
-        pending.append(parts[0])
-        parts[0] = b"".join(pending)
-        pending = [parts.pop()]
-        yield from parts
-    rest = b"".join(pending)
-    if rest:
-        yield rest
+        for i, part in enumerate(parts):
+            if dropped or held + len(part) > limit:
+                dropped += held + len(part)
+                pending, held = [], 0
+            else:
+                pending.append(part)
+                held += len(part)
+            if i == len(parts) - 1:
+                break
+            yield Overlong(dropped, limit) if dropped else b"".join(pending)
+            pending, held, dropped = [], 0, 0
+    if dropped:
+        yield Overlong(dropped, limit)
+    elif held:
+        yield b"".join(pending)
 
 
-def lines(handle: BinaryIO, gzipped: bool) -> Iterator[bytes]:
-    """The lines of a file or stream, without their newline, each as soon as it is read;
-    zlib.error if a gzip stream is damaged."""
-    return _lines(_gunzip(handle) if gzipped else _raw_chunks(handle))
+def lines(handle: BinaryIO, gzipped: bool, limit: int = MAX_LINE) -> Iterator[bytes | Overlong]:
+    """The lines of a file or stream, without their newline, each as soon as it is read,
+    and an Overlong in place of each line longer than `limit` bytes; zlib.error if a
+    gzip stream is damaged."""
+    return _lines(_gunzip(handle) if gzipped else _raw_chunks(handle), limit)
 
 
 def parse_line(
-    raw: bytes,
+    raw: bytes | Overlong,
     path: str,
     number: int,
     diagnostics: Diagnostics,
@@ -105,6 +134,8 @@ def parse_line(
     Without `keep_body` the record is not kept with the article (it cannot be written
     back then, and a big archive takes less memory).
     """
+    if isinstance(raw, Overlong):
+        raise InputError(path, raw.reason(), number)
     if not raw.strip():
         return None
     try:
@@ -162,17 +193,18 @@ def read(
     gzipped: bool,
     diagnostics: Diagnostics,
     keep_raw: bool = False,
+    max_line: int = MAX_LINE,
 ) -> Generator[Article, None, Source]:
     """Yield each article as its line is read; bad lines are reported and skipped.
 
     Returns the Source when done. With `keep_raw` the raw lines are kept so that
     `render` can write the file back.
     """
-    kept: list[bytes] | None = [] if keep_raw else None
+    kept: list[bytes | Overlong] | None = [] if keep_raw else None
     articles = []
     index = -1
     try:
-        for index, raw in enumerate(lines(handle, gzipped)):
+        for index, raw in enumerate(lines(handle, gzipped, max_line)):
             if kept is not None:
                 kept.append(raw)
             try:
@@ -203,12 +235,22 @@ def cleaned_record(article: Article, removed: set[int]) -> dict[str, Any]:
     return record
 
 
+def check_writable(source: Source) -> None:
+    """Raise InputError if a line of the file was over max_line: it was not kept."""
+    state: _State = source.state
+    for number, line in enumerate(state.lines or (), 1):
+        if isinstance(line, Overlong):
+            reason = f"not written back: line {number} was over max_line, and is not kept"
+            raise InputError(source.path, reason)
+
+
 def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
     """The file with each article's removed paragraphs taken out; other lines as they were."""
     state: _State = source.state
     if state.lines is None:
         raise ValueError(f"{source.path} was read without keep_raw; it cannot be written back")
-    lines = list(state.lines)
+    check_writable(source)
+    lines = [line for line in state.lines if isinstance(line, bytes)]
     for position, drop in removed.items():
         if drop:
             article = source.articles[position]
