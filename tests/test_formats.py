@@ -1,3 +1,4 @@
+import decimal
 import gzip
 import io
 import itertools
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dedup import Diagnostics, read_paths
+from dedup import Diagnostics, InputError, read_paths
 from dedup.formats import jsonl, render
 
 
@@ -181,3 +182,56 @@ def test_a_gzip_bomb_is_decompressed_a_piece_at_a_time() -> None:
         jsonl.Overlong(20 << 20, 1 << 20),
         b"y" * 10,
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":123456789012345678901234567890}',
+        '{"a":-123456789012345678901234567890,"b":[18446744073709551616,1]}',
+        '{"a":18446744073709551615,"b":-9223372036854775808,"c":1234567890123456789}',
+        '{"a":1E+400,"b":[-1E+400,2.5]}',
+        '{"a":' + "7" * 5000 + "}",
+        '{"a":"not a number: 1234567890123456789012","b":1.5}',
+    ],
+)
+def test_numbers_are_read_and_written_exactly(text: str) -> None:
+    value = jsonl.loads(text.encode())
+    assert jsonl.dumps(value) == text.encode()
+    assert value == json.loads(text, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"v": 1e400, "x": NaN}', "NaN is not JSON"),
+        ('{"v": 1e400, "x": "\\ud800"}', "surrogates not allowed"),
+        ('{"v": 1e400, "x": [}', "Expecting value"),
+    ],
+)
+def test_the_exact_path_refuses_what_orjson_refuses(text: str, message: str) -> None:
+    with pytest.raises(json.JSONDecodeError, match=message):
+        jsonl.loads(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'\xef\xbb\xbf{"id": "a", "paragraphs": ["x"]}', None),
+        (b'{"id": 123456789012345678901234567890, "paragraphs": ["x"]}', None),
+        (b'{"id": 1.5, "paragraphs": ["x"]}', 'the "id" must be a string or an integer, got 1.5'),
+        (b'{"id": 1e400, "paragraphs": []}', 'the "id" must be a string or an integer, got 1E+400'),
+        (b'{"id": null, "paragraphs": []}', 'the "id" must be a string or an integer, got null'),
+        (b'{"id": {}, "paragraphs": []}', 'the "id" must be a string or an integer, got an object'),
+        (b'{"paragraphs": []}', 'needs an "id" (a string or an integer)'),
+        (b'{"id": ' + b"1" * 4301 + b', "paragraphs": []}', "an integer of 4,301 digits"),
+    ],
+)
+def test_ids_are_strings_or_integers_of_any_size(line: bytes, message: str | None) -> None:
+    if message is None:
+        article = jsonl.parse_line(line, "f.jsonl", 1, Diagnostics())
+        assert article is not None and article.id in ("a", "123456789012345678901234567890")
+        return
+    with pytest.raises(InputError) as raised:
+        jsonl.parse_line(line, "f.jsonl", 1, Diagnostics())
+    assert raised.value.reason == message or message in raised.value.reason

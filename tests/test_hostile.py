@@ -9,6 +9,7 @@ timeout. RELIABILITY.md lists the cases and their outcomes.
 from __future__ import annotations
 
 import codecs
+import decimal
 import gzip
 import itertools
 import json
@@ -162,6 +163,38 @@ def _wrong_types(folder: Path) -> list[Path]:
     return write(folder / "types.jsonl", "\n".join(lines) + "\n")
 
 
+BIG = "123456789012345678901234567890"  # beyond 64 bits
+
+
+def _fidelity(folder: Path) -> list[Path]:
+    """A UTF-8 BOM before the first record; integers beyond 64 bits and a number beyond a
+    double's range (valid JSON) in fields and as an id; then ids that are not."""
+    lines = [
+        "\ufeff" + record("bom", LEAD, SECOND, LEAD),
+        f'{{"id": {BIG}, "n": -{BIG}, "x": 1e400, "paragraphs": ["{QUOTED}", "{QUOTED}"]}}',
+        '{"id": 1.5, "paragraphs": ["x"]}',
+        '{"id": 1e400, "paragraphs": ["x"]}',
+        '{"id": true, "paragraphs": ["x"]}',
+        '{"paragraphs": ["x"]}',
+    ]
+    return write(folder / "fidelity.jsonl", "\n".join(lines) + "\n")
+
+
+def _fidelity_errors(doc: dict[str, Any]) -> bool:
+    found = [(e["line"], e["message"]) for e in doc["errors"]]
+    return (
+        clustered("bom")(doc)
+        and clustered(BIG)(doc)
+        and found
+        == [
+            (3, 'the "id" must be a string or an integer, got 1.5'),
+            (4, 'the "id" must be a string or an integer, got 1E+400'),
+            (5, 'the "id" must be a string or an integer, got a boolean'),
+            (6, 'needs an "id" (a string or an integer)'),
+        ]
+    )
+
+
 def _deep_jsonl(folder: Path) -> list[Path]:
     line = record("deep", LEAD)[:-1] + ', "extra": ' + "[" * 300 + "]" * 300 + "}"
     return write(folder / "deep.jsonl", f"{line}\n{record('fine', LEAD, SECOND, LEAD)}\n")
@@ -251,6 +284,11 @@ CASES = {
         _wrong_types,
         "types.jsonl:4: expected a JSON object, got a boolean",
         check=clustered("fine"),
+    ),
+    "JSON Lines: BOM, integers beyond 64 bits, 1e400, ids that are not": Case(
+        _fidelity,
+        'fidelity.jsonl:3: the "id" must be a string or an integer',
+        check=_fidelity_errors,
     ),
     "JSON Lines record nested 300 deep": Case(
         _deep_jsonl, "deep.jsonl:1: nested deeper than 253 levels", check=clustered("fine")
@@ -534,3 +572,48 @@ def test_the_line_limit_is_a_setting(tmp_path: Path) -> None:
     [error] = json.loads(done.stdout)["errors"]
     assert error["line"] == 1 and error["message"].endswith("over max_line (4,096 bytes); skipped")
     assert dedup("scan", feed).status == 0
+
+
+FIELDS = (
+    f'"id": "f1", "big": {BIG}, "neg": -{BIG}, "huge": 1e400, "tiny": 1.50, "e": 1E5, '
+    '"z": -0, "esc": "caf\\u00e9 \\/", "nested": {"b": [1, 2.0, {"c": null}], "a": true}'
+)
+
+
+def test_filter_output_carries_every_input_field_exactly(tmp_path: Path) -> None:
+    lines = [
+        b"\xef\xbb\xbf" + f'{{{FIELDS}, "paragraphs": ["{LEAD}"]}}'.encode(),
+        f'  {{"paragraphs": ["{LEAD}"], "id": {BIG}, "x": 1e400}}  '.encode(),
+        f'{{"id": "f3", "dedup": "theirs", "big": {BIG}, "paragraphs": ["{SECOND}"]}}'.encode(),
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(b"\n".join(lines) + b"\n")
+    done = dedup("filter", "--index", tmp_path / "idx", feed)
+    assert done.status == 0, done.stderr
+    out = done.stdout.splitlines()
+    assert out[0].startswith(lines[0][3:-1] + b',"duplicates":')  # every byte, BOM aside
+    assert out[1].startswith(lines[1].strip()[:-1] + b',"duplicates":')
+    third = json.loads(out[2])  # "dedup" is the filter's now; the rest kept
+    assert third["big"] == int(BIG) and third["dedup"]["status"] == "new"
+    assert json.loads(out[1])["id"] == int(BIG)
+    assert [json.loads(line)["dedup"]["status"] for line in out] == ["new", "duplicate", "new"]
+    assert json.loads(out[1])["duplicates"][0]["match"]["article"] == "f1"
+
+
+def test_clean_writes_back_every_field_exactly(tmp_path: Path) -> None:
+    lines = [
+        "\ufeff" + f'{{{FIELDS}, "paragraphs": ["{LEAD}", "{SECOND}", "{LEAD}"]}}',
+        f'{{"id": {BIG}, "x": 1e400, "text": "{QUOTED}\\n\\n{QUOTED}"}}',
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = dedup("clean", feed, "--out", tmp_path / "out")
+    assert done.status == 1, done.stderr
+    first, second = (tmp_path / "out" / "feed.jsonl").read_bytes().splitlines()
+    assert first.startswith(b"\xef\xbb\xbf")  # the BOM stays
+    exact = {"parse_float": decimal.Decimal}
+    before = [json.loads(line.lstrip("\ufeff"), **exact) for line in lines]
+    after = [json.loads(line.decode().lstrip("\ufeff"), **exact) for line in (first, second)]
+    assert after[0] == {**before[0], "paragraphs": [LEAD, SECOND]}
+    assert after[1] == {**before[1], "text": QUOTED}
+    assert after[1]["id"] == int(BIG) and after[1]["x"] == decimal.Decimal("1e400")

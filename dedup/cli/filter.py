@@ -143,7 +143,8 @@ def _filter_line(
     except IndexRefused as err:
         emit([orjson.dumps({"error": str(err), "line": number}) + b"\n"])
         raise
-    emit([orjson.dumps(verdict_record(verdict, article.body.record)) + b"\n"])
+    # The input record byte for byte, then the filter's fields.
+    emit([jsonl.with_fields(article, verdict_record(verdict, {})) + b"\n"])
 
 
 def window(text: str) -> float:

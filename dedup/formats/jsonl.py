@@ -1,20 +1,30 @@
 """JSON Lines, gzip-compressed or not: one article per line, other fields kept.
 
-A record needs an "id" (string or number) and either "paragraphs" (a list of strings)
-or "text" (a string, split into paragraphs like a text file); a ninjs record (a body_*
-string or a bodies array instead) is read like ninjs and keeps its markup when cleaned.
-A bad line is reported with its line number and passed through unchanged when the file
-is written back. A line longer than `max_line` bytes is reported and skipped without
-being held in memory; a file holding one is not written back (the line is gone).
+A record needs an "id" (a string or an integer) and either "paragraphs" (a list of
+strings) or "text" (a string, split into paragraphs like a text file); a ninjs record (a
+body_* string or a bodies array instead) is read like ninjs and keeps its markup when
+cleaned. A bad line is reported with its line number and passed through unchanged when
+the file is written back.
+
+Every field is kept exactly: an integer beyond 64 bits stays an integer, and a number
+beyond a double's range (1e400) a Decimal (orjson would round the one and refuse the
+other; such lines are parsed by the standard library), and a UTF-8 byte order mark
+before a line is ignored (and kept when the line is written back).
+
+A line longer than `max_line` bytes is reported and skipped without being held in
+memory; a file holding one is not written back (the line is gone).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gzip
+import json
+import math
 import zlib
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 import orjson
@@ -32,6 +42,7 @@ class _Body:
     """Where an article's paragraphs live in its record."""
 
     index: int  # line index in the file
+    raw: bytes  # the line as parsed: UTF-8, without a byte order mark
     record: dict[str, Any]
     key: str  # "paragraphs", "text" or "ninjs"
     spans: tuple[tuple[int, int], ...] | None  # paragraph spans when key == "text"
@@ -136,11 +147,12 @@ def parse_line(
     """
     if isinstance(raw, Overlong):
         raise InputError(path, raw.reason(), number)
+    raw = raw.removeprefix(BOM)
     if not raw.strip():
         return None
     try:
-        record = orjson.loads(raw)
-    except orjson.JSONDecodeError as err:
+        record = loads(raw)
+    except json.JSONDecodeError as err:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -163,27 +175,140 @@ def parse_line(
             raise InputError(path, err.reason, number) from None
         if article is None:
             raise InputError(path, "ninjs record without a body with paragraphs", number)
-        body = _Body(index, record, "ninjs", None, article.body) if keep_body else None
+        body = _Body(index, raw, record, "ninjs", None, article.body) if keep_body else None
         return dataclasses.replace(article, body=body)
+    if "id" not in record:
+        raise InputError(path, 'needs an "id" (a string or an integer)', number)
+    if isinstance(article_id, Decimal) and article_id.as_tuple().exponent == 0:
+        digits = len(article_id.as_tuple().digits)
+        reason = f'the "id" is an integer of {digits:,} digits; an id has at most 4,300'
+        raise InputError(path, reason, number)
     if isinstance(article_id, bool) or not isinstance(article_id, str | int):
-        raise InputError(path, 'needs an "id" (string or number)', number)
+        raise InputError(
+            path, f'the "id" must be a string or an integer, got {_shown(article_id)}', number
+        )
     if "paragraphs" in record:
         paragraphs = record["paragraphs"]
         if not isinstance(paragraphs, list) or not all(isinstance(p, str) for p in paragraphs):
             raise InputError(path, '"paragraphs" must be a list of strings', number)
-        body = _Body(index, record, "paragraphs", None) if keep_body else None
+        body = _Body(index, raw, record, "paragraphs", None) if keep_body else None
         return Article(str(article_id), tuple(paragraphs), path, "jsonl", number, body)
     if isinstance(record.get("text"), str):
         spans = tuple(paragraph_spans(record["text"]))
         texts = tuple(record["text"][start:end] for start, end in spans)
-        body = _Body(index, record, "text", spans) if keep_body else None
+        body = _Body(index, raw, record, "text", spans) if keep_body else None
         return Article(str(article_id), texts, path, "jsonl", number, body)
     raise InputError(path, 'needs "paragraphs" (list of strings) or "text" (string)', number)
 
 
 def _kind(value: Any) -> str:
-    kinds = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    kinds = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+    }
     return kinds.get(type(value), "a number")
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: a number as written (shortened), anything else by kind."""
+    if not isinstance(value, float | Decimal):
+        return _kind(value)
+    text = dumps(value).decode()
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+BOM = b"\xef\xbb\xbf"
+_DIGITS = bytes(49 if 48 <= i <= 57 else 48 for i in range(256))  # "1" for a digit, else "0"
+_LONG = b"1" * 19  # 19 digits in a row: maybe an integer beyond 64 bits (orjson: a float)
+
+
+def loads(raw: bytes) -> Any:
+    """One JSON value, exactly: integers of any size stay integers (Decimal past Python's
+    4,300 digits), and a number beyond a double's range is a Decimal. orjson parses the
+    line; the standard library parses it again where orjson would round or refuse (a
+    run of 19 digits, found in one pass over the bytes, or a number it calls infinity).
+    json.JSONDecodeError for what is not JSON.
+    """
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        if "number is infinity" not in err.msg:
+            raise
+        return _exact(raw)
+    if _LONG in raw.translate(_DIGITS):
+        return _exact(raw)
+    return value
+
+
+def _exact(raw: bytes) -> Any:
+    """The value parsed by the standard library, its numbers kept; what orjson refuses
+    beyond numbers (NaN, a lone surrogate) is refused too."""
+    text = raw.decode("utf-8")
+    try:
+        value = json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deep", text, 0) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as err:  # from _constant
+        raise json.JSONDecodeError(str(err), text, 0) from None
+    try:
+        dumps(value)  # (what orjson would not write back, it would not have read)
+    except TypeError as err:
+        raise json.JSONDecodeError(str(err), text, 0) from None
+    return value
+
+
+def _float(text: str) -> float | Decimal:
+    number = float(text)
+    return number if math.isfinite(number) else Decimal(text)
+
+
+def _int(text: str) -> int | Decimal:
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts
+        return Decimal(text)
+
+
+def _constant(text: str) -> None:
+    raise ValueError(f"{text} is not JSON")
+
+
+def dumps(value: Any) -> bytes:
+    """orjson.dumps for every value `loads` gives: integers beyond 64 bits and Decimals
+    are written as their exact text."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return orjson.dumps(_fragments(value))
+
+
+def _fragments(value: Any) -> Any:
+    """`value` with each number orjson cannot write replaced by its JSON text."""
+    if isinstance(value, dict):
+        return {k: _fragments(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fragments(v) for v in value]
+    if isinstance(value, Decimal) or (
+        isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64
+    ):
+        return orjson.Fragment(str(value).encode())
+    return value
+
+
+def with_fields(article: Article, fields: Mapping[str, Any]) -> bytes:
+    """The article's record as read, every byte of it, with `fields` added at the end;
+    written anew only when the record holds one of them already (theirs replaced)."""
+    body: _Body = article.body
+    if not fields.keys().isdisjoint(body.record):
+        return dumps({**body.record, **fields})
+    text = body.raw.strip()  # an object: ends with "}"
+    added = dumps(dict(fields))[1:-1]
+    return text[:-1] + (b"," if body.record else b"") + added + b"}"
 
 
 def read(
@@ -255,7 +380,9 @@ def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:
         if drop:
             article = source.articles[position]
             record = cleaned_record(article, drop)
-            ending = b"\r" if lines[article.body.index].endswith(b"\r") else b""
-            lines[article.body.index] = orjson.dumps(record) + ending
+            line = lines[article.body.index]
+            mark = BOM if line.startswith(BOM) else b""
+            ending = b"\r" if line.endswith(b"\r") else b""
+            lines[article.body.index] = mark + dumps(record) + ending
     data = b"".join(line + b"\n" for line in lines)
     return gzip.compress(data, mtime=0) if state.gzipped else data
