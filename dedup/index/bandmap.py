@@ -8,8 +8,8 @@ plus the paragraphs added since, held in memory as a few sorted runs.
 
 The snapshot is derived data. Its header carries a random token that the index's
 database records in the transaction after the file is in place, and a CRC-32 of the
-header's fields and the rows, verified whenever the file is mapped (about 50 ms for
-the 222 MB of a million paragraphs, once per process and per snapshot). A file whose
+header's fields and the rows, verified whenever the file is mapped (50 to 100 ms
+for the 222 MB of a million paragraphs, once per process and per snapshot). A file whose
 token is not the recorded one (missing, another index's, or newer or older than the
 database after a crash or a restore) or whose checksum fails (damaged) is not used,
 and the lookup is rebuilt from the database. Removed paragraphs stay in the lookup
