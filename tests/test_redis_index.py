@@ -416,6 +416,7 @@ def test_python_api_and_stories(server: Server) -> None:
         ("/5x", "the database in a Redis URL is a number (redis://HOST:PORT/DB), got '5x'"),
         ("/5/6", "the database in a Redis URL is a number (redis://HOST:PORT/DB), got '5/6'"),
         ("/99999", "Redis refused: DB index is out of range"),
+        ("/0?db=x", "not a Redis URL (Invalid value for 'db' in connection URL.)"),
     ],
 )
 def test_a_bad_database_in_the_url_is_one_line(

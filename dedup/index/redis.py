@@ -93,15 +93,14 @@ def _pool(spec: str) -> redis.ConnectionPool:
     redis-py reads the database from the path leniently ("/5x" is database 0, "/5/6"
     is 56): here it must be a number.
     """
-    parts = urllib.parse.urlsplit(spec)
-    if parts.scheme in ("redis", "rediss"):
+    try:
+        parts = urllib.parse.urlsplit(spec)
         db = urllib.parse.unquote(parts.path).removeprefix("/")
-        if db and not re.fullmatch(r"[0-9]+", db):
+        if parts.scheme in ("redis", "rediss") and db and not re.fullmatch(r"[0-9]+", db):
             raise IndexRefused(
                 f"{_shown(spec)}: the database in a Redis URL is a number "
                 f"(redis://HOST:PORT/DB), got {db!r}"
             )
-    try:
         return redis.ConnectionPool.from_url(
             spec,
             socket_connect_timeout=CONNECT_SECONDS,
