@@ -17,6 +17,11 @@ from typing import Any
 
 from .errors import ConfigError
 
+MAX_LINE = 16 * 2**20
+"""The longest JSON Lines line read, in bytes: far above any real article (the longest
+Reuters record is 14 KB), low enough that a line over it costs nothing (a record takes
+about 16 times its size in memory once parsed and split)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Params:
@@ -30,6 +35,8 @@ class Params:
     standing_articles: a cluster spread over this many unrelated articles is standing text.
     num_perm, bands, rows, seed: the MinHash signature (datasketch's affine32 scheme)
     and the LSH banding that proposes candidates; every candidate is verified exactly.
+    max_line: the longest JSON Lines line read, in bytes (after decompression); a
+    longer one is reported and skipped without being held in memory.
     """
 
     threshold: float = 0.8
@@ -41,35 +48,55 @@ class Params:
     bands: int = 16
     rows: int = 4
     seed: int = 1
+    max_line: int = MAX_LINE
 
     def __post_init__(self) -> None:
-        problems = []
-        if not 0.0 < self.threshold <= 1.0:
-            problems.append(f"threshold must be in (0, 1], got {self.threshold}")
-        if not 0.0 < self.containment <= 1.0:
-            problems.append(f"containment must be in (0, 1], got {self.containment}")
-        if self.standing_articles < 2:
-            problems.append(f"standing_articles must be at least 2, got {self.standing_articles}")
-        if self.shingle_size < 1:
-            problems.append(f"shingle_size must be at least 1, got {self.shingle_size}")
-        if self.min_words < self.shingle_size:
-            problems.append(
-                f"min_words ({self.min_words}) must be at least shingle_size ({self.shingle_size})"
-            )
-        if self.bands < 2 or self.rows < 1:
-            problems.append(f"need at least 2 bands of 1 row, got {self.bands} x {self.rows}")
-        if self.bands * self.rows > self.num_perm:
-            problems.append(
-                f"bands x rows ({self.bands} x {self.rows}) exceeds num_perm ({self.num_perm})"
-            )
-        if not 0 <= self.seed < 2**32:
-            problems.append(f"seed must be in [0, 2^32), got {self.seed}")
+        problems = _problems(dataclasses.asdict(self))
         if problems:
-            raise ConfigError("; ".join(problems))
+            raise ConfigError("; ".join(message for _, message in problems))
 
     def as_dict(self) -> dict[str, Any]:
         """The parameters as a plain dict, for JSON output and index metadata."""
         return dataclasses.asdict(self)
+
+
+LIMITS: Mapping[str, tuple[int, int]] = {
+    "shingle_size": (1, 64),
+    "min_words": (1, 1_000_000),
+    "standing_articles": (2, 1_000_000_000),
+    "num_perm": (2, 1024),
+    "bands": (2, 1024),
+    "rows": (1, 1024),
+    "seed": (0, 2**32 - 1),
+    "max_line": (1024, 2**30),
+}
+"""The range of each whole-number setting: beyond it a value is a mistake, and would
+overflow NumPy's integers or ask for absurd amounts of memory."""
+
+
+def _problems(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with a complete set of parameter values: (setting, message)."""
+    problems = []
+    for name in ("threshold", "containment"):
+        if not 0.0 < values[name] <= 1.0:
+            problems.append((name, f"{name} must be in (0, 1], got {values[name]}"))
+    for name, (low, high) in LIMITS.items():
+        if not low <= values[name] <= high:
+            problems.append((name, f"{name} must be in [{low}, {high}], got {values[name]}"))
+    if problems:  # the checks below compare values already known to be in range
+        return problems
+    if values["min_words"] < values["shingle_size"]:
+        problems.append(
+            (
+                "min_words",
+                f"min_words ({values['min_words']}) must be at least shingle_size "
+                f"({values['shingle_size']})",
+            )
+        )
+    bands, rows, num_perm = values["bands"], values["rows"], values["num_perm"]
+    if bands * rows > num_perm:
+        problems.append(("bands", f"bands x rows ({bands} x {rows}) exceeds num_perm ({num_perm})"))
+    return problems
 
 
 _TYPES: Mapping[str, type] = {
@@ -119,6 +146,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read ({err.strerror})") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML ({err})") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path}: not a TOML file (not UTF-8 text: byte 0x{err.object[err.start]:02x} "
+            f"at offset {err.start})"
+        ) from None
 
 
 def _file_values(path: Path) -> dict[str, Any]:
@@ -150,10 +182,18 @@ def load_params(
     """
     path = config if config is not None else find_config(cwd or Path.cwd())
     values: dict[str, Any] = {}
+    origin: dict[str, str] = {}  # where each value given came from, for messages
     if path is not None:
         values.update(_file_values(path))
-    values.update(_env_values(os.environ if env is None else env))
+        origin.update(dict.fromkeys(values, str(path)))
+    found = _env_values(os.environ if env is None else env)
+    values.update(found)
+    origin.update({name: f"DEDUP_{name.upper()}" for name in found})
     for name, value in (overrides or {}).items():
         if value is not None:
-            values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
+            origin[name] = f"--{name.replace('_', '-')}"
+            values[name] = _coerce(name, value, origin[name])
+    problems = _problems({**dataclasses.asdict(Params()), **values})
+    if problems:
+        raise ConfigError("; ".join(f"{origin[n]}: {m}" if n in origin else m for n, m in problems))
     return Params(**values)

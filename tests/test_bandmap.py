@@ -3,6 +3,7 @@ restart, picked up from another writer, ignored when it cannot be trusted, and i
 forgets removed paragraphs; buckets are capped as in a scan."""
 
 import json
+import random
 import sqlite3
 import time
 from pathlib import Path
@@ -77,7 +78,21 @@ def test_the_snapshot_serves_after_a_restart(
         assert index.bands.tail == 0  # nothing had to be read from the database
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign", "restored", "missing"])
+def flip(path: Path, start: int, count: int, seed: int = 1) -> None:
+    """Overwrite `count` bytes of a file at `start` with random ones, in place."""
+    with path.open("r+b") as handle:
+        handle.seek(start)
+        old = handle.read(count)
+        new = random.Random(seed).randbytes(count)
+        assert new != old
+        handle.seek(start)
+        handle.write(new)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncated", "garbage", "foreign", "restored", "missing", "keys flipped", "one bit"],
+)
 def test_a_snapshot_that_cannot_be_trusted_is_ignored(
     tmp_path: Path, reuters: list, small_snapshots: None, damage: str
 ) -> None:
@@ -98,6 +113,15 @@ def test_a_snapshot_that_cannot_be_trusted_is_ignored(
         with sqlite_index(tmp_path / "idx") as index:
             add(index, stories(reuters, 500, 60))
         (tmp_path / "idx").write_bytes(backup)
+    elif damage == "keys flipped":  # header whole, size right: 64 KiB of keys replaced
+        keys = json.loads(snapshot.read_bytes()[: bandmap.HEADER])["entries"] * 8
+        flip(snapshot, bandmap.HEADER + keys // 3, min(65536, keys // 3))
+    elif damage == "one bit":  # one pid pointing at another paragraph
+        with snapshot.open("r+b") as handle:
+            handle.seek(snapshot.stat().st_size - 100)
+            byte = handle.read(1)[0]
+            handle.seek(-1, 1)
+            handle.write(bytes([byte ^ 4]))
     else:
         snapshot.unlink()
     with sqlite_index(tmp_path / "idx") as index:

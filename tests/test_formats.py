@@ -1,11 +1,15 @@
+import decimal
 import gzip
+import io
+import itertools
 import json
+import random
 from pathlib import Path
 
 import pytest
 
-from dedup import Diagnostics, read_paths
-from dedup.formats import render
+from dedup import Diagnostics, InputError, read_paths
+from dedup.formats import jsonl, render
 
 
 def read(*paths: Path) -> tuple[list, Diagnostics]:
@@ -149,3 +153,85 @@ def test_jsonl_render_keeps_other_lines_and_fields(tmp_path: Path) -> None:
     assert json.loads(out[0]) == {"id": "a", "paragraphs": ["x", "y"], "extra": {"k": 1}}
     assert out[1] == "{broken"
     assert json.loads(out[2]) == {"id": "b", "text": "one\n\ntwo"}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_lines_over_the_limit_are_skipped_wherever_the_chunks_cut(seed: int) -> None:
+    rng = random.Random(seed)
+    limit = 64
+    lines = [
+        rng.randbytes(rng.choice([0, 1, 63, 64, 65, 200])).replace(b"\n", b"x") for _ in range(12)
+    ]
+    ending = rng.choice([b"", b"\n"])
+    data = b"\n".join(lines) + ending
+    cuts = sorted(rng.sample(range(len(data) + 1), min(len(data), rng.randint(0, 30))))
+    chunks = [data[a:b] for a, b in itertools.pairwise([0, *cuts, len(data)])]
+    expected = [line if len(line) <= limit else jsonl.Overlong(len(line), limit) for line in lines]
+    if not ending and not lines[-1]:  # nothing after the last newline
+        expected.pop()
+    assert list(jsonl._lines(chunks, limit)) == expected
+
+
+def test_a_gzip_bomb_is_decompressed_a_piece_at_a_time() -> None:
+    data = gzip.compress(b"x" * (20 << 20) + b"\n" + b"y" * 10 + b"\n", 9)
+    assert len(data) < 100_000
+    pieces = list(jsonl._gunzip(io.BytesIO(data)))
+    assert max(len(p) for p in pieces) <= 1 << 20
+    assert b"".join(pieces) == b"x" * (20 << 20) + b"\n" + b"y" * 10 + b"\n"
+    assert list(jsonl.lines(io.BytesIO(data), True, limit=1 << 20)) == [
+        jsonl.Overlong(20 << 20, 1 << 20),
+        b"y" * 10,
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":123456789012345678901234567890}',
+        '{"a":-123456789012345678901234567890,"b":[18446744073709551616,1]}',
+        '{"a":18446744073709551615,"b":-9223372036854775808,"c":1234567890123456789}',
+        '{"a":1E+400,"b":[-1E+400,2.5]}',
+        '{"a":' + "7" * 5000 + "}",
+        '{"a":"not a number: 1234567890123456789012","b":1.5}',
+    ],
+)
+def test_numbers_are_read_and_written_exactly(text: str) -> None:
+    value = jsonl.loads(text.encode())
+    assert jsonl.dumps(value) == text.encode()
+    assert value == json.loads(text, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"v": 1e400, "x": NaN}', "NaN is not JSON"),
+        ('{"v": 1e400, "x": "\\ud800"}', "surrogates not allowed"),
+        ('{"v": 1e400, "x": [}', "Expecting value"),
+    ],
+)
+def test_the_exact_path_refuses_what_orjson_refuses(text: str, message: str) -> None:
+    with pytest.raises(json.JSONDecodeError, match=message):
+        jsonl.loads(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'\xef\xbb\xbf{"id": "a", "paragraphs": ["x"]}', None),
+        (b'{"id": 123456789012345678901234567890, "paragraphs": ["x"]}', None),
+        (b'{"id": 1.5, "paragraphs": ["x"]}', 'the "id" must be a string or an integer, got 1.5'),
+        (b'{"id": 1e400, "paragraphs": []}', 'the "id" must be a string or an integer, got 1E+400'),
+        (b'{"id": null, "paragraphs": []}', 'the "id" must be a string or an integer, got null'),
+        (b'{"id": {}, "paragraphs": []}', 'the "id" must be a string or an integer, got an object'),
+        (b'{"paragraphs": []}', 'needs an "id" (a string or an integer)'),
+        (b'{"id": ' + b"1" * 4301 + b', "paragraphs": []}', "an integer of 4,301 digits"),
+    ],
+)
+def test_ids_are_strings_or_integers_of_any_size(line: bytes, message: str | None) -> None:
+    if message is None:
+        article = jsonl.parse_line(line, "f.jsonl", 1, Diagnostics())
+        assert article is not None and article.id in ("a", "123456789012345678901234567890")
+        return
+    with pytest.raises(InputError) as raised:
+        jsonl.parse_line(line, "f.jsonl", 1, Diagnostics())
+    assert raised.value.reason == message or message in raised.value.reason

@@ -9,7 +9,9 @@ timeout. RELIABILITY.md lists the cases and their outcomes.
 from __future__ import annotations
 
 import codecs
+import decimal
 import gzip
+import itertools
 import json
 import os
 import random
@@ -162,6 +164,38 @@ def _wrong_types(folder: Path) -> list[Path]:
     return write(folder / "types.jsonl", "\n".join(lines) + "\n")
 
 
+BIG = "123456789012345678901234567890"  # beyond 64 bits
+
+
+def _fidelity(folder: Path) -> list[Path]:
+    """A UTF-8 BOM before the first record; integers beyond 64 bits and a number beyond a
+    double's range (valid JSON) in fields and as an id; then ids that are not."""
+    lines = [
+        "\ufeff" + record("bom", LEAD, SECOND, LEAD),
+        f'{{"id": {BIG}, "n": -{BIG}, "x": 1e400, "paragraphs": ["{QUOTED}", "{QUOTED}"]}}',
+        '{"id": 1.5, "paragraphs": ["x"]}',
+        '{"id": 1e400, "paragraphs": ["x"]}',
+        '{"id": true, "paragraphs": ["x"]}',
+        '{"paragraphs": ["x"]}',
+    ]
+    return write(folder / "fidelity.jsonl", "\n".join(lines) + "\n")
+
+
+def _fidelity_errors(doc: dict[str, Any]) -> bool:
+    found = [(e["line"], e["message"]) for e in doc["errors"]]
+    return (
+        clustered("bom")(doc)
+        and clustered(BIG)(doc)
+        and found
+        == [
+            (3, 'the "id" must be a string or an integer, got 1.5'),
+            (4, 'the "id" must be a string or an integer, got 1E+400'),
+            (5, 'the "id" must be a string or an integer, got a boolean'),
+            (6, 'needs an "id" (a string or an integer)'),
+        ]
+    )
+
+
 def _deep_jsonl(folder: Path) -> list[Path]:
     line = record("deep", LEAD)[:-1] + ', "extra": ' + "[" * 300 + "]" * 300 + "}"
     return write(folder / "deep.jsonl", f"{line}\n{record('fine', LEAD, SECOND, LEAD)}\n")
@@ -177,6 +211,21 @@ def _deep_json(depth: int) -> Callable[[Path], list[Path]]:
 def _damaged_gzip(folder: Path) -> list[Path]:
     data = gzip.compress((record("a", LEAD, LEAD) + "\n").encode() * 50)
     return write(folder / "damaged.jsonl.gz", data[: len(data) // 2])
+
+
+def _gzip_bomb(folder: Path, megabytes: int = 200) -> list[Path]:
+    """A .jsonl.gz of about 300 KB whose second line decompresses to `megabytes` MB (never
+    held here: compressed a MiB at a time), between two good articles."""
+    path = folder / "bomb.jsonl.gz"
+    words = b"bomb " * (2**20 // 5)
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        out.write(record("before", LEAD, SECOND).encode() + b"\n")
+        out.write(b'{"id": "bomb", "paragraphs": ["')
+        for _ in range(megabytes):
+            out.write(words)
+        out.write(b'"]}\n')
+        out.write(record("after", LEAD, SECOND, LEAD).encode() + b"\n")
+    return [path]
 
 
 def _one_line(folder: Path) -> list[Path]:
@@ -260,6 +309,11 @@ CASES = {
         "types.jsonl:4: expected a JSON object, got a boolean",
         check=clustered("fine"),
     ),
+    "JSON Lines: BOM, integers beyond 64 bits, 1e400, ids that are not": Case(
+        _fidelity,
+        'fidelity.jsonl:3: the "id" must be a string or an integer',
+        check=_fidelity_errors,
+    ),
     "JSON Lines record nested 300 deep": Case(
         _deep_jsonl, "deep.jsonl:1: nested deeper than 253 levels", check=clustered("fine")
     ),
@@ -269,6 +323,12 @@ CASES = {
         lambda f: write(f / "cut.json", '{"uri": "x", "body_text": '), "malformed JSON"
     ),
     "damaged gzip": Case(_damaged_gzip, "damaged gzip stream"),
+    "gzip bomb: one 200 MB line": Case(
+        _gzip_bomb,
+        "bomb.jsonl.gz:2: line of 209,715,",  # the rest: "... bytes, over max_line (16 MiB)"
+        limit_mb=300,
+        check=clustered("after"),
+    ),
     "XML billion laughs": Case(
         lambda f: write(f / "laughs.xml", (FIXTURES / "hostile-billion-laughs.xml").read_bytes()),
         "refused: its DOCTYPE declares entities",
@@ -424,12 +484,15 @@ def test_filter_gives_one_record_per_hostile_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_filter_bounded_on_a_50_mb_line_and_100000_paragraphs(tmp_path: Path) -> None:
+def test_filter_bounded_on_a_16_mb_line_and_100000_paragraphs(tmp_path: Path) -> None:
+    """A line just under max_line (16 MiB) is read (a longer one is skipped: above)."""
     rng = random.Random(4)
     feed = tmp_path / "big.jsonl"
     many = [text_of(rng, 12) for _ in range(100_000)]
+    line = record("line", text_of(rng, 17_400_000 // 6))
+    assert 16_500_000 < len(line) <= 16 * 2**20
     with feed.open("w") as out:
-        out.write(record("line", text_of(rng, 50_000_000 // 6)) + "\n")
+        out.write(line + "\n")
         out.write(record("many", *many) + "\n")
         out.write(record("after", LEAD, LEAD) + "\n")
     done = dedup("filter", "--index", tmp_path / "idx", feed)
@@ -642,3 +705,112 @@ def test_symbolic_links_in_folders_are_not_followed_unless_asked(tmp_path: Path)
     read = {m["article"] for c in json.loads(done.stdout)["clusters"] for m in c["members"]}
     assert read == {"story.txt", "passwd.txt"}  # elsewhere/secret.txt is the same file
     assert "the same file as" in done.stderr
+
+
+def test_filter_with_a_damaged_band_snapshot(tmp_path: Path, data_dir: Path) -> None:
+    """64 KiB of the snapshot's keys overwritten (header and size intact): the checksum
+    fails, the lookup is rebuilt from the database, and the verdicts are those of the
+    undamaged index."""
+    archive = tmp_path / "archive.jsonl"
+    with gzip.open(data_dir / "reuters21578.jsonl.gz") as handle:
+        archive.write_bytes(b"".join(itertools.islice(handle, 3000)))
+    index = tmp_path / "idx"
+    assert dedup("index", "add", "--index", index, archive).status == 0
+    copies = tmp_path / "copies.jsonl"
+    with archive.open() as handle:
+        records = [json.loads(line) for line in itertools.islice(handle, 300)]
+    copies.write_text("".join(json.dumps({**r, "id": "copy-" + r["id"]}) + "\n" for r in records))
+    before = dedup("filter", "--no-add", "--index", index, copies)
+    snapshot = tmp_path / "idx.bands"
+    entries = json.loads(snapshot.read_bytes()[:4096])["entries"]
+    with snapshot.open("r+b") as handle:
+        handle.seek(4096 + entries * 8 // 3)
+        handle.write(random.Random(1).randbytes(65536))
+    after = dedup("filter", "--no-add", "--index", index, copies)
+    assert after.status == 0 and not after.errors(), after.stderr
+    assert after.stdout == before.stdout
+    statuses = [json.loads(line)["dedup"]["status"] for line in after.stdout.splitlines()]
+    assert len(statuses) == 300 and statuses.count("duplicate") > 200
+
+
+def test_filter_skips_a_gzip_bomb_line_in_bounded_memory(tmp_path: Path) -> None:
+    (bomb,) = _gzip_bomb(tmp_path)
+    done = dedup("filter", "--index", tmp_path / "idx", bomb)
+    assert done.status == 2
+    first, failed, after = (json.loads(line) for line in done.stdout.splitlines())
+    assert (first["id"], after["id"]) == ("before", "after")
+    assert failed["line"] == 2 and "over max_line (16 MiB)" in failed["error"]
+    assert {d["in"] for d in after["duplicates"]} == {"index", "article"}  # checked as usual
+    assert done.errors() == [f"dedup: error: {bomb}:2: {failed['error']}"]
+    assert done.peak_mb < 300
+
+
+def test_clean_does_not_write_back_a_file_with_a_line_over_the_limit(tmp_path: Path) -> None:
+    (bomb,) = _gzip_bomb(tmp_path, megabytes=20)
+    out = tmp_path / "out"
+    done = dedup("clean", bomb, good_text(tmp_path), "--out", out)
+    assert done.status == 2
+    assert [p.name for p in out.iterdir()] == ["good.txt"]  # the other file is written
+    errors = done.errors()
+    assert any(f"{bomb}:2: line of 20,971,5" in line for line in errors), errors
+    assert any(f"{bomb}: not written back" in line for line in errors), errors
+    assert done.peak_mb < 300
+
+
+def test_the_line_limit_is_a_setting(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        record("long", text_of(random.Random(5), 1000)) + "\n" + record("short", LEAD) + "\n"
+    )
+    config = tmp_path / "dedup.toml"
+    config.write_text("max-line = 4096\n")
+    done = dedup("scan", "--config", config, "--format", "json", feed)
+    assert done.status == 2
+    [error] = json.loads(done.stdout)["errors"]
+    assert error["line"] == 1 and error["message"].endswith("over max_line (4,096 bytes); skipped")
+    assert dedup("scan", feed).status == 0
+
+
+FIELDS = (
+    f'"id": "f1", "big": {BIG}, "neg": -{BIG}, "huge": 1e400, "tiny": 1.50, "e": 1E5, '
+    '"z": -0, "esc": "caf\\u00e9 \\/", "nested": {"b": [1, 2.0, {"c": null}], "a": true}'
+)
+
+
+def test_filter_output_carries_every_input_field_exactly(tmp_path: Path) -> None:
+    lines = [
+        b"\xef\xbb\xbf" + f'{{{FIELDS}, "paragraphs": ["{LEAD}"]}}'.encode(),
+        f'  {{"paragraphs": ["{LEAD}"], "id": {BIG}, "x": 1e400}}  '.encode(),
+        f'{{"id": "f3", "dedup": "theirs", "big": {BIG}, "paragraphs": ["{SECOND}"]}}'.encode(),
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(b"\n".join(lines) + b"\n")
+    done = dedup("filter", "--index", tmp_path / "idx", feed)
+    assert done.status == 0, done.stderr
+    out = done.stdout.splitlines()
+    assert out[0].startswith(lines[0][3:-1] + b',"duplicates":')  # every byte, BOM aside
+    assert out[1].startswith(lines[1].strip()[:-1] + b',"duplicates":')
+    third = json.loads(out[2])  # "dedup" is the filter's now; the rest kept
+    assert third["big"] == int(BIG) and third["dedup"]["status"] == "new"
+    assert json.loads(out[1])["id"] == int(BIG)
+    assert [json.loads(line)["dedup"]["status"] for line in out] == ["new", "duplicate", "new"]
+    assert json.loads(out[1])["duplicates"][0]["match"]["article"] == "f1"
+
+
+def test_clean_writes_back_every_field_exactly(tmp_path: Path) -> None:
+    lines = [
+        "\ufeff" + f'{{{FIELDS}, "paragraphs": ["{LEAD}", "{SECOND}", "{LEAD}"]}}',
+        f'{{"id": {BIG}, "x": 1e400, "text": "{QUOTED}\\n\\n{QUOTED}"}}',
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = dedup("clean", feed, "--out", tmp_path / "out")
+    assert done.status == 1, done.stderr
+    first, second = (tmp_path / "out" / "feed.jsonl").read_bytes().splitlines()
+    assert first.startswith(b"\xef\xbb\xbf")  # the BOM stays
+    exact = {"parse_float": decimal.Decimal}
+    before = [json.loads(line.lstrip("\ufeff"), **exact) for line in lines]
+    after = [json.loads(line.decode().lstrip("\ufeff"), **exact) for line in (first, second)]
+    assert after[0] == {**before[0], "paragraphs": [LEAD, SECOND]}
+    assert after[1] == {**before[1], "text": QUOTED}
+    assert after[1]["id"] == int(BIG) and after[1]["x"] == decimal.Decimal("1e400")

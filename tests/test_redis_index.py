@@ -24,7 +24,7 @@ from test_filter import LEAD, MIXED, OTHER, mixed_records, record
 from dedup import Article, Params, Story
 from dedup.errors import IndexRefused
 from dedup.filter import Filter
-from dedup.index import hash_article, open_index
+from dedup.index import hash_article, open_index, structure
 
 THIRD = "A third paragraph with enough words in it to be indexed by the filter as well."
 
@@ -410,3 +410,87 @@ def test_python_api_and_stories(server: Server) -> None:
     assert first.status == "new" and first.added
     [dup] = second.duplicates
     assert (dup.article, dup.match, dup.indexed) == ("x", 0, True)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/5x", "the database in a Redis URL is a number (redis://HOST:PORT/DB), got '5x'"),
+        ("/5/6", "the database in a Redis URL is a number (redis://HOST:PORT/DB), got '5/6'"),
+        ("/99999", "Redis refused: DB index is out of range"),
+        ("/0?db=x", "not a Redis URL (Invalid value for 'db' in connection URL.)"),
+    ],
+)
+def test_a_bad_database_in_the_url_is_one_line(
+    server: Server, dedup: Invoke, path: str, message: str
+) -> None:
+    auth = "" if message.startswith("Redis refused") else ":secret@"  # never shown
+    url = f"redis://{auth}127.0.0.1:{server.port}{path}"
+    out = dedup("filter", "--index", url, input=record("a1", LEAD) + "\n")
+    assert out.status == 2 and out.stdout == ""
+    [line] = out.stderr.splitlines()
+    assert message in line and "secret" not in line
+    assert server.client().keys("*") == []  # nothing written to database 0
+
+
+def test_tls_to_a_plain_port_fails_fast(server: Server) -> None:
+    """A rediss:// URL to a server that does not speak TLS: the handshake gets no answer.
+    The child's timeout is a hang guard (the TLS handshake used to wait 3 x 10 s)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dedup",
+            "index",
+            "stats",
+            "--index",
+            f"rediss://127.0.0.1:{server.port}/0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert f"rediss://127.0.0.1:{server.port}/0" in line and "TLS" in line
+
+
+def test_data_without_its_parameters_is_refused_at_open(server: Server, dedup: Invoke) -> None:
+    """The meta key gone (evicted, or lost while the rest was persisted): no parameters
+    are stamped onto the data, whichever they are."""
+    dedup("filter", "--index", server.url, input=record("a1", LEAD) + "\n")
+    client = server.client()
+    client.delete("dedup:meta")
+    for args in (["--shingle-size", "4"], []):
+        out = dedup("filter", "--index", server.url, *args, input=record("a2", LEAD) + "\n")
+        assert out.status == 2 and out.stdout == ""
+        [line] = out.stderr.splitlines()
+        assert "holds index data but not its parameters (dedup:meta is gone" in line
+        assert "dedup index add" in line  # how to recover
+    assert dedup("index", "stats", "--index", server.url).status == 2
+    assert client.get("dedup:meta") is None and client.hkeys("dedup:gens") == [b"a1"]
+    assert dedup("filter", "--index", server.url, "--prefix", "other", input="").status == 0
+
+
+@pytest.mark.parametrize("loss", ["meta deleted", "FLUSHALL", "meta replaced"])
+def test_parameters_lost_while_a_filter_runs_stop_its_writes(server: Server, loss: str) -> None:
+    proc = dedup_process("filter", "--index", server.url, stdin=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(record("a0", LEAD).encode() + b"\n")
+    proc.stdin.flush()
+    assert json.loads(proc.stdout.readline())["dedup"]["added"] is True
+    client = server.client()
+    if loss == "FLUSHALL":
+        client.flushall()
+    elif loss == "meta deleted":
+        client.delete("dedup:meta")
+    else:  # another process found it empty and made an index with other parameters
+        client.set("dedup:meta", json.dumps(structure(Params(seed=9)), sort_keys=True))
+    meta = client.get("dedup:meta")
+    out, err = proc.communicate((record("a1", OTHER) + "\n" + record("a2", THIRD) + "\n").encode())
+    assert proc.returncode == 2
+    [failed] = [json.loads(line) for line in out.splitlines()]  # nothing after it
+    assert failed["line"] == 2 and "parameters" in failed["error"]
+    assert err.decode().strip().splitlines() == [f"dedup: error: {failed['error']}"]
+    assert client.get("dedup:meta") == meta  # left as it was
+    assert not client.hexists("dedup:gens", "a1")

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from .. import formats, writeback
 from ..clean import Keep, clean
+from ..errors import Diagnostics, InputError
 from ..model import Article, Cleaned, Source
 from ..output import clean_record, jsonl
 from .app import cli
@@ -150,6 +151,16 @@ def _unfinished(written: Sequence[Path], to_files: bool, in_place: bool) -> str:
     return f"{files} {done}, each whole; no other file touched"
 
 
+def _writable(source: Source, diagnostics: Diagnostics) -> bool:
+    """Whether `source` can be written back; if not, it is reported."""
+    try:
+        formats.check_writable(source)
+    except InputError as err:
+        diagnostics.error(err)
+        return False
+    return True
+
+
 def _write_sources(
     sources: Sequence[Source],
     cleaned: Sequence[Cleaned],
@@ -169,19 +180,22 @@ def _write_sources(
         removed_in[source.path] = {
             i: set(by_article[id(a)].removed) for i, a in enumerate(source.articles)
         }
+    if out is None and not in_place and len(sources) > 1:
+        raise UsageError("several files: give --out DIR, --in-place or --format jsonl")
+    writable = [s for s in sources if _writable(s, run.diagnostics)]
+    unwritten = {s.path for s in sources} - {s.path for s in writable}
     if out is None and not in_place:
-        if len(sources) > 1:
-            raise UsageError("several files: give --out DIR, --in-place or --format jsonl")
-        emit(formats.render(source, removed_in[source.path]) for source in sources)
-        return set()
-    emit(formats.render(s, removed_in[s.path]) for s in sources if s.path == formats.STDIN)
+        emit(formats.render(s, removed_in[s.path]) for s in writable)
+        return unwritten
+    emit(formats.render(s, removed_in[s.path]) for s in writable if s.path == formats.STDIN)
     if in_place:
-        changed = [s for s in sources if any(removed_in[s.path].values())]
+        changed = [s for s in writable if any(removed_in[s.path].values())]
         targets = writeback.in_place(changed, run.diagnostics)
+        unwritten |= {s.path for s in changed}
     else:
         assert out is not None
-        targets = writeback.under(out, sources, reading)
-    unwritten = {s.path for s in changed} if in_place else {s.path for s in sources}
+        targets = writeback.under(out, writable, reading)
+        unwritten |= {s.path for s in writable}
     for target in targets:
         with finish_first():  # a file written is a file counted
             data = formats.render(target.source, removed_in[target.source.path])

@@ -147,7 +147,10 @@ class Run:
         **reading: Any,
     ) -> Iterator[Article]:
         """The articles of `paths`, counted; `reading` goes to `formats.iter_articles`."""
-        for article in formats.iter_articles(paths, self.diagnostics, sources, keep_raw, **reading):
+        found = formats.iter_articles(
+            paths, self.diagnostics, sources, keep_raw, self.params.max_line, **reading
+        )
+        for article in found:
             self.read += 1
             yield article
 

@@ -61,8 +61,11 @@ def _open(run: Run, spec: str, prefix: str, create: bool = True) -> Index:
     return open_index(spec, run.params, prefix, create)
 
 
-def _lines(paths: tuple[str, ...], diagnostics: Diagnostics) -> Iterator[tuple[str, int, bytes]]:
-    """(file, line number, raw line) of each file in turn ("-" or none: stdin).
+def _lines(
+    paths: tuple[str, ...], diagnostics: Diagnostics, limit: int
+) -> Iterator[tuple[str, int, bytes | jsonl.Overlong]]:
+    """(file, line number, raw line) of each file in turn ("-" or none: stdin); a line
+    longer than `limit` bytes comes as a jsonl.Overlong.
 
     A file that cannot be read, or whose gzip stream is damaged, is reported and the
     next one is read.
@@ -71,7 +74,8 @@ def _lines(paths: tuple[str, ...], diagnostics: Diagnostics) -> Iterator[tuple[s
         name, number = "<stdin>" if path == STDIN else path, 0
         try:
             with nullcontext(sys.stdin.buffer) if path == STDIN else open(path, "rb") as handle:
-                for number, raw in enumerate(jsonl.lines(handle, path.lower().endswith(".gz")), 1):
+                found = jsonl.lines(handle, path.lower().endswith(".gz"), limit)
+                for number, raw in enumerate(found, 1):
                     yield name, number, raw
         except OSError as err:
             diagnostics.error(InputError(name, (err.strerror or str(err)).lower()))
@@ -114,7 +118,7 @@ def filter_command(
     steps = "checked and written" if no_add else "checked, written and added to the index"
     try:
         with interruptible(lambda: f"{done:,} lines done (each {steps}); none after them"):
-            for path, number, raw in _lines(paths, run.diagnostics):
+            for path, number, raw in _lines(paths, run.diagnostics, run.params.max_line):
                 with finish_first():
                     _filter_line(checker, run, path, number, raw, not no_add)
                     done += 1
@@ -123,7 +127,9 @@ def filter_command(
     return run.status(False)
 
 
-def _filter_line(checker: Filter, run: Run, path: str, number: int, raw: bytes, add: bool) -> None:
+def _filter_line(
+    checker: Filter, run: Run, path: str, number: int, raw: bytes | jsonl.Overlong, add: bool
+) -> None:
     """Check one line and write its record (or its error)."""
     try:
         article = jsonl.parse_line(raw, path, number, run.diagnostics)
@@ -138,7 +144,8 @@ def _filter_line(checker: Filter, run: Run, path: str, number: int, raw: bytes, 
     except IndexRefused as err:
         emit([orjson.dumps({"error": str(err), "line": number}) + b"\n"])
         raise
-    emit([orjson.dumps(verdict_record(verdict, article.body.record)) + b"\n"])
+    # The input record byte for byte, then the filter's fields.
+    emit([jsonl.with_fields(article, verdict_record(verdict, {})) + b"\n"])
 
 
 def window(text: str) -> float:
@@ -198,7 +205,9 @@ def add_command(paths: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -
     run = make_run(kwargs)
     added = 0
     started = time.perf_counter()
-    articles = iter_articles(paths, run.diagnostics, follow_links=follow_links)
+    articles = iter_articles(
+        paths, run.diagnostics, max_line=run.params.max_line, follow_links=follow_links
+    )
     with (
         _open(run, spec, prefix) as index,
         interruptible(lambda: f"{added:,} articles added, in whole batches; none after them"),

@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from ..config import MAX_LINE
 from ..errors import Diagnostics, InputError, printable
 from ..gcpause import paused
 from ..model import Article, Source
@@ -72,7 +73,7 @@ _READERS = {"ninjs": ninjs.read, "xml": _read_xml, "html": html.read, "text": te
 
 
 def _read_file(
-    path: str, name: str, article_id: str, diagnostics: Diagnostics, keep_raw: bool
+    path: str, name: str, article_id: str, diagnostics: Diagnostics, keep_raw: bool, max_line: int
 ) -> Generator[Article, None, Source | None]:
     """Yield the articles of one file (or stdin for "-"); return its Source.
 
@@ -83,11 +84,15 @@ def _read_file(
             path = name = article_id = "<stdin>"
             return (
                 yield from _read_handle(
-                    sys.stdin.buffer, path, name, article_id, diagnostics, keep_raw
+                    sys.stdin.buffer, path, name, article_id, diagnostics, keep_raw, max_line
                 )
             )
         with open(path, "rb") as handle:
-            return (yield from _read_handle(handle, path, name, article_id, diagnostics, keep_raw))
+            return (
+                yield from _read_handle(
+                    handle, path, name, article_id, diagnostics, keep_raw, max_line
+                )
+            )
     except InputError as err:
         diagnostics.error(err)
     except OSError as err:
@@ -102,6 +107,7 @@ def _read_handle(
     article_id: str,
     diagnostics: Diagnostics,
     keep_raw: bool,
+    max_line: int,
 ) -> Generator[Article, None, Source]:
     if not isinstance(handle, io.BufferedReader):  # a stream that cannot peek (tests)
         handle = io.BufferedReader(io.BytesIO(handle.read()))
@@ -111,7 +117,7 @@ def _read_handle(
     if kind is None:
         kind = "jsonl" if gzipped else _sniff(head)
     if kind == "jsonl":
-        source = yield from jsonl.read(handle, path, name, gzipped, diagnostics, keep_raw)
+        source = yield from jsonl.read(handle, path, name, gzipped, diagnostics, keep_raw, max_line)
         if not source.articles:
             raise InputError(path, "empty file" if not head.strip() else "no articles in file")
         return source
@@ -226,6 +232,7 @@ def iter_articles(
     diagnostics: Diagnostics,
     sources: list[Source] | None = None,
     keep_raw: bool = False,
+    max_line: int = MAX_LINE,
     *,
     follow_links: bool = False,
     seen: dict[object, str] | None = None,
@@ -235,7 +242,8 @@ def iter_articles(
     A big JSON Lines file is not read whole before its first article comes out. Each
     file read is appended to `sources` when it is done. Text articles found in a
     folder get their path relative to it as id; a file given directly keeps the path
-    as given. Pass `keep_raw` to `render` the sources later.
+    as given. Pass `keep_raw` to `render` the sources later. A JSON Lines line longer
+    than `max_line` bytes is reported and skipped.
 
     Symbolic links inside folders are skipped (and reported) unless `follow_links`;
     a file named directly is read even through a link. `seen` maps the identity of each
@@ -245,20 +253,30 @@ def iter_articles(
     for path, name, article_id in _files(
         paths, diagnostics, follow_links, {} if seen is None else seen
     ):
-        source = yield from _read_file(path, name, article_id, diagnostics, keep_raw)
+        source = yield from _read_file(path, name, article_id, diagnostics, keep_raw, max_line)
         if source is not None and sources is not None:
             sources.append(source)
 
 
 def read_paths(
-    paths: Sequence[str], diagnostics: Diagnostics, keep_raw: bool = False
+    paths: Sequence[str],
+    diagnostics: Diagnostics,
+    keep_raw: bool = False,
+    max_line: int = MAX_LINE,
 ) -> list[Source]:
     """Read every file and folder in `paths` (see `iter_articles`), in order."""
     sources: list[Source] = []
     with paused():
-        for _ in iter_articles(paths, diagnostics, sources, keep_raw):
+        for _ in iter_articles(paths, diagnostics, sources, keep_raw, max_line):
             pass
     return sources
+
+
+def check_writable(source: Source) -> None:
+    """Raise InputError if `source` cannot be written back: a JSON Lines line over
+    max_line was not kept."""
+    if source.format == "jsonl":
+        jsonl.check_writable(source)
 
 
 def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:

@@ -7,12 +7,14 @@ them: a snapshot file of (key, pid) rows sorted by key, memory-mapped (`<index>.
 plus the paragraphs added since, held in memory as a few sorted runs.
 
 The snapshot is derived data. Its header carries a random token that the index's
-database records in the transaction after the file is in place; a file whose token
-is not the recorded one (missing, damaged, another index's, or newer or older than
-the database after a crash or a restore) is not used, and the lookup is rebuilt from
-the database. Removed paragraphs stay in the lookup until the next snapshot; the index
-drops them when it fetches the candidates (their rows are gone), and pids are never
-reused.
+database records in the transaction after the file is in place, and a CRC-32 of the
+header's fields and the rows, verified whenever the file is mapped (50 to 100 ms
+for the 222 MB of a million paragraphs, once per process and per snapshot). A file whose
+token is not the recorded one (missing, another index's, or newer or older than the
+database after a crash or a restore) or whose checksum fails (damaged) is not used,
+and the lookup is rebuilt from the database. Removed paragraphs stay in the lookup
+until the next snapshot; the index drops them when it fetches the candidates (their
+rows are gone), and pids are never reused.
 """
 
 from __future__ import annotations
@@ -20,16 +22,17 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from ..atomic import write_atomic
 from ..lsh import FIRST_OF_BUCKET, MAX_BUCKET, ramp
 
-FORMAT = "dedup-bands-1"
+FORMAT = "dedup-bands-2"
 HEADER = 4096  # bytes before the keys; the JSON header padded with spaces
 MIN_SNAPSHOT = 160_000
 """Rows (10,000 paragraphs) held in memory before a snapshot is worth writing."""
@@ -88,7 +91,9 @@ class BandMap:
                 header = _header(handle.read(HEADER), stat.st_size, token)
                 found = cls(path)
                 if header is not None:
-                    found = cls(path, _mapped(handle, header["entries"]), header["covered"])
+                    rows = _mapped(handle, header["entries"])
+                    if _checksum(header, rows) == header["crc32"]:
+                        found = cls(path, rows, header["covered"])
         except OSError:
             found, stat = cls(path), None
         found.identity = _identity(stat)
@@ -156,8 +161,9 @@ class BandMap:
         position = np.minimum(np.searchsorted(live, every.pids), max(len(live) - 1, 0))
         alive = live[position] == every.pids if len(live) else np.zeros(len(every), bool)
         keys, pids = every.keys[alive].astype("<u8"), every.pids[alive].astype("<i8")
-        header = {"format": FORMAT, "token": token, "covered": self.seen, "entries": len(keys)}
-        head = json.dumps(header).encode().ljust(HEADER)
+        header: dict[str, Any] = {"token": token, "covered": self.seen, "entries": len(keys)}
+        header["crc32"] = _checksum(header, Run(keys, pids))
+        head = json.dumps({"format": FORMAT, **header}).encode().ljust(HEADER)
         write_atomic(Path(self.path), [head, memoryview(keys), memoryview(pids)])
 
 
@@ -184,13 +190,22 @@ def _mapped(handle: BinaryIO, entries: int) -> Run:
     )
 
 
+def _checksum(header: dict[str, Any], rows: Run) -> int:
+    """CRC-32 of the header's fields and the rows as stored (little-endian)."""
+    fields = f"{FORMAT} {header['token']} {header['covered']} {header['entries']}"
+    crc = zlib.crc32(fields.encode())
+    for column in (rows.keys, rows.pids):
+        crc = zlib.crc32(column.data, crc)
+    return crc
+
+
 def _identity(stat: os.stat_result | None) -> tuple[int, int, int] | None:
     """What tells one snapshot file from another (None: no file)."""
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size) if stat else None
 
 
-def _header(raw: bytes, size: int, token: str | None) -> dict[str, int] | None:
-    """The snapshot's header if the file is whole and carries `token`."""
+def _header(raw: bytes, size: int, token: str | None) -> dict[str, Any] | None:
+    """The snapshot's header if the file is the right size and carries `token`."""
     try:
         header = json.loads(raw)
     except ValueError:
@@ -202,4 +217,6 @@ def _header(raw: bytes, size: int, token: str | None) -> dict[str, int] | None:
         return None
     if not isinstance(covered, int) or size != HEADER + 16 * entries:
         return None
-    return {"entries": entries, "covered": covered}
+    if not isinstance(header.get("crc32"), int):
+        return None
+    return {"token": token, "entries": entries, "covered": covered, "crc32": header["crc32"]}

@@ -42,6 +42,7 @@ import json
 import re
 import struct
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -58,7 +59,7 @@ from ..errors import IndexRefused
 from ..model import Article, Story
 from ..signature import SCHEME
 from . import Entry, Hashed, Index, Summary, check_structure, now, structure
-from .redis_scripts import DROP, PUT, RELEASE, TAKE
+from .redis_scripts import DROP, OPEN, PUT, RELEASE, TAKE
 from .sqlite import story_json, story_of
 
 LEASE_SECONDS = 10.0  # a lock holder that dies frees the index after this long
@@ -66,11 +67,48 @@ BUSY_SECONDS = 30.0  # how long a writer waits for the lock before giving up
 POLL_MAX_SECONDS = 0.01  # a waiting writer tries at least this often
 WANT_MS = 50  # a waiting writer's mark lasts this long after its last try
 YIELD_SECONDS = 0.025  # a writer that finds the mark waits this long before its next try
-CONNECT_TRIES = 3  # at open: attempts to reach the server, POLL_SECONDS apart
+CONNECT_SECONDS = 2.0  # at open: each step of reaching the server (TCP, TLS, AUTH, PING)
+CONNECT_TRIES = 3  # at open: attempts to reach a server that refuses, POLL_SECONDS apart
 POLL_SECONDS = 0.3
 _DROP_BATCH = 200  # articles per removal script (the server runs each alone)
 _PREFIX = re.compile(r"^[^:\s]+$")
 T = TypeVar("T")
+
+
+def _shown(spec: str) -> str:
+    """A URL as given, for messages: without its password."""
+    try:
+        parts = urllib.parse.urlsplit(spec)
+        if parts.password is None:
+            return spec
+    except ValueError:
+        return spec.split("://", 1)[0] + "://..."
+    user, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}").geturl()
+
+
+def _pool(spec: str) -> redis.ConnectionPool:
+    """A connection pool for a Redis URL; IndexRefused for one that is not.
+
+    redis-py reads the database from the path leniently ("/5x" is database 0, "/5/6"
+    is 56): here it must be a number.
+    """
+    try:
+        parts = urllib.parse.urlsplit(spec)
+        db = urllib.parse.unquote(parts.path).removeprefix("/")
+        if parts.scheme in ("redis", "rediss") and db and not re.fullmatch(r"[0-9]+", db):
+            raise IndexRefused(
+                f"{_shown(spec)}: the database in a Redis URL is a number "
+                f"(redis://HOST:PORT/DB), got {db!r}"
+            )
+        return redis.ConnectionPool.from_url(
+            spec,
+            socket_connect_timeout=CONNECT_SECONDS,
+            socket_timeout=10,
+            retry=Retry(NoBackoff(), 0),
+        )
+    except ValueError as err:
+        raise IndexRefused(f"{_shown(spec)}: not a Redis URL ({err})") from None
 
 
 def _address(spec: str, pool: redis.ConnectionPool) -> str:
@@ -112,12 +150,7 @@ class RedisIndex(Index):
         self.params = params
         if not _PREFIX.match(prefix):
             raise IndexRefused(f"{prefix!r}: a key prefix must be non-empty, without ':' or spaces")
-        try:
-            self._pool = redis.ConnectionPool.from_url(
-                spec, socket_connect_timeout=2, socket_timeout=10, retry=Retry(NoBackoff(), 0)
-            )
-        except ValueError as err:
-            raise IndexRefused(f"{spec}: not a Redis URL ({err})") from None
+        self._pool = _pool(spec)
         self.location = f"{_address(spec, self._pool)} (prefix {prefix})"
         self._redis = redis.Redis(connection_pool=self._pool)
         self._p = prefix + ":"
@@ -152,33 +185,80 @@ class RedisIndex(Index):
         self._drop = self._redis.register_script(DROP)
         self._take = self._redis.register_script(TAKE)
         self._release = self._redis.register_script(RELEASE)
-        stored = self._call(self._meta, create)
-        check_structure(stored, self.params, self.location)
+        self._opened = self._redis.register_script(OPEN)
+        self._stamp = self._call(self._open_meta, create)
+        check_structure(self._parsed(self._stamp), self.params, self.location)
 
     def _connect(self) -> None:
-        """Reach the server, retrying briefly; refuse with its address if it stays away."""
+        """Reach the server, retrying briefly while it refuses; refuse with its address if
+        it stays away, does not answer, or says no.
+
+        The first connection is a probe whose every step (TCP, TLS handshake, AUTH,
+        SELECT, PING) must answer within CONNECT_SECONDS: a TLS handshake with a server
+        that does not speak TLS otherwise waits out the socket timeout of each try.
+        """
+        kwargs = {**self._pool.connection_kwargs, "socket_timeout": CONNECT_SECONDS}
         for attempt in range(CONNECT_TRIES):
+            probe = self._pool.connection_class(**kwargs)
             try:
-                self._redis.ping()
+                probe.connect()
+                probe.send_command("PING")
+                probe.read_response()
                 return
+            except redis.TimeoutError:
+                raise IndexRefused(self._silent()) from None
+            except (redis.ResponseError, redis.AuthenticationError) as err:
+                raise IndexRefused(f"{self.location}: Redis refused: {err}") from None
             except redis.RedisError as err:
                 if attempt + 1 == CONNECT_TRIES:
                     raise IndexRefused(f"{self.location}: Redis unreachable ({err})") from None
                 time.sleep(POLL_SECONDS)
+            finally:
+                probe.disconnect()
 
-    def _meta(self, create: bool) -> dict[str, str]:
-        key = self._p + "meta"
-        if create:
-            self._redis.set(key, json.dumps(structure(self.params), sort_keys=True), nx=True)
-        raw = self._redis.get(key)
+    def _silent(self) -> str:
+        """Why a server that accepted the connection did not answer in time."""
+        wait = f"{CONNECT_SECONDS:.0f} s"
+        if self._pool.connection_class is redis.SSLConnection:
+            return (
+                f"{self.location}: no answer to the TLS handshake within {wait} (a server "
+                "without TLS needs redis://, not rediss://)"
+            )
+        return f"{self.location}: Redis unreachable (no answer within {wait})"
+
+    def _open_meta(self, create: bool) -> bytes:
+        """The stored parameters (stored now if the prefix is new and `create`), as
+        stored; refused if the prefix holds data without them."""
+        p = self._p
+        data = [p + "gens", p + "gen", p + "added", p + "stories", self._head[0]]
+        try:
+            raw = self._opened(
+                keys=[p + "meta", *data], args=["1" if create else "0", self._wanted()]
+            )
+        except redis.ResponseError as err:
+            if not str(err).startswith("DEDUP_ORPHAN"):
+                raise
+            raise IndexRefused(
+                f"{self.location}: holds index data but not its parameters ({p}meta is gone: "
+                f"evicted, flushed or not persisted); delete the keys under '{p}' and rebuild "
+                "the index with dedup index add"
+            ) from None
         if raw is None:
             raise IndexRefused(f"{self.location}: no such index")
+        return bytes(raw)
+
+    def _wanted(self) -> str:
+        """The meta value an index with these parameters stores."""
+        return json.dumps(structure(self.params), sort_keys=True)
+
+    def _parsed(self, raw: bytes) -> dict[str, str]:
+        """Stored parameters from the meta value."""
         try:
             stored = json.loads(raw)
         except ValueError:
             stored = None
         if not isinstance(stored, dict):
-            raise IndexRefused(f"{self.location}: {key} is not a dedup index's parameters")
+            raise IndexRefused(f"{self.location}: {self._p}meta is not a dedup index's parameters")
         return {str(k): str(v) for k, v in stored.items()}
 
     def _call(self, action: Callable[..., T], *args: Any) -> T:
@@ -186,6 +266,12 @@ class RedisIndex(Index):
         try:
             return action(*args)
         except redis.ResponseError as err:
+            if str(err).startswith("DEDUP_META"):
+                raise IndexRefused(
+                    f"{self.location}: the index's parameters ({self._p}meta) are gone or "
+                    "changed (evicted, flushed, lost in a restart, or replaced); stopped "
+                    "writing; run again to see what is left"
+                ) from None
             if str(err).startswith("DEDUP_LOCK"):
                 raise IndexRefused(
                     f"{self.location}: lost the index lock (held over {LEASE_SECONDS:.0f} s); "
@@ -235,7 +321,7 @@ class RedisIndex(Index):
         self._token = token
 
     def _script_args(self) -> list[bytes | str]:
-        return [self._token, str(int(LEASE_SECONDS * 1000)), self._p, *self._head]
+        return [self._token, str(int(LEASE_SECONDS * 1000)), self._p, self._stamp, *self._head]
 
     def _bands(self, hashed: Hashed) -> list[list[bytes]]:
         """Each paragraph's band values H, as datasketch derives them from a LeanMinHash.
@@ -346,7 +432,7 @@ class RedisIndex(Index):
             paragraphs,
             oldest[0][1] if oldest else None,
             newest[0][1] if newest else None,
-            self._meta(False),
+            self._parsed(self._stamp),
             self.location,
             {"server_bytes": memory["used_memory"]},
         )

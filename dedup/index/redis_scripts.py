@@ -1,8 +1,11 @@
 """Lua scripts that change a Redis index, each run atomically by the server.
 
-Every writing script first checks that the caller still holds the index lock (its
-token is the lock's value) and renews the lease; a writer that lost the lock changes
-nothing. `PUT` stores one article in one step: its paragraph entries, its LSH keys in
+Every writing script first checks that the index still holds the parameters the
+caller opened it with (its meta key, byte for byte: a key evicted, flushed or lost in
+a restart would otherwise let a writer go on without them, and the next process stamp
+other parameters onto the data), then that the caller still holds the index lock (its
+token is the lock's value), and renews the lease; a writer that fails either check
+changes nothing. `PUT` stores one article in one step: its paragraph entries, its LSH keys in
 datasketch's own storage layout, and its commit record, after removing the
 generation it replaces. `DROP` removes articles the same way. So an article is
 either wholly visible or not at all, whatever happens to the client.
@@ -14,8 +17,9 @@ datasketch's layout (datasketch/storage.py, RedisListStorage and RedisSetStorage
 drops a bucket's hash field once its set is empty. The tests check this against
 datasketch's own `insert`, `query` and `remove`.
 
-Arguments common to both: token, lease (ms), key prefix ("<prefix>:"), datasketch's
-keys-table name, number of bands, the band tables' names; then the operation's own.
+Arguments common to both: token, lease (ms), key prefix ("<prefix>:"), the meta
+value, datasketch's keys-table name, number of bands, the band tables' names; then
+the operation's own.
 Keys are named inside the scripts, so they need a standalone Redis (as datasketch's
 Redis storage does), not Redis Cluster.
 """
@@ -23,14 +27,18 @@ Redis storage does), not Redis Cluster.
 from __future__ import annotations
 
 _COMMON = """
-local token, lease, P, lkeys, nb = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local token, lease, P, meta, lkeys = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local nb = tonumber(ARGV[6])
+if redis.call('GET', P .. 'meta') ~= meta then
+  return redis.error_reply('DEDUP_META the index parameters are gone or changed')
+end
 if redis.call('GET', P .. 'lock') ~= token then
   return redis.error_reply('DEDUP_LOCK the index lock was lost')
 end
 redis.call('PEXPIRE', P .. 'lock', lease)
 local buckets = {}
-for i = 1, nb do buckets[i] = ARGV[5 + i] end
-local at = 6 + nb
+for i = 1, nb do buckets[i] = ARGV[6 + i] end
+local at = 7 + nb
 
 local function unlink(id)
   local commit = redis.call('HGET', P .. 'gens', id)
@@ -105,6 +113,20 @@ if ARGV[3] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
 return 0
+"""
+
+OPEN = """
+-- KEYS: meta, then keys only an index's data creates; ARGV: create ('1' or '0'), meta
+-- The meta if there is one; else, if no data is there either and create is '1', the
+-- given meta, stored; else false, or an error when data is there without a meta.
+local stored = redis.call('GET', KEYS[1])
+if stored then return stored end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then return redis.error_reply('DEDUP_ORPHAN') end
+end
+if ARGV[1] ~= '1' then return false end
+redis.call('SET', KEYS[1], ARGV[2])
+return ARGV[2]
 """
 
 RELEASE = """
