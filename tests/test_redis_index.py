@@ -487,7 +487,8 @@ def test_parameters_lost_while_a_filter_runs_stop_its_writes(server: Server, los
     else:  # another process found it empty and made an index with other parameters
         client.set("dedup:meta", json.dumps(structure(Params(seed=9)), sort_keys=True))
     meta = client.get("dedup:meta")
-    out, err = proc.communicate((record("a1", OTHER) + "\n" + record("a2", THIRD) + "\n").encode())
+    feed = (record("a1", OTHER) + "\n" + record("a2", THIRD) + "\n").encode()
+    out, err = proc.communicate(feed, timeout=HANG)
     assert proc.returncode == 2
     [failed] = [json.loads(line) for line in out.splitlines()]  # nothing after it
     assert failed["line"] == 2 and "parameters" in failed["error"]
