@@ -50,6 +50,7 @@ class Diagnostics:
     ) -> None:
         self.errors: list[InputError] = []
         self.warnings: list[InputError] = []
+        self.skipped: dict[str, int] = {}
         self._on_error = on_error
         self._on_warning = on_warning
 
@@ -58,6 +59,10 @@ class Diagnostics:
         self.errors.append(problem)
         if self._on_error:
             self._on_error(problem)
+
+    def skip(self, kind: str) -> None:
+        """Count an item not read because it is not text (a picture, a video ...)."""
+        self.skipped[kind] = self.skipped.get(kind, 0) + 1
 
     def warn(self, source: str, message: str, line: int | None = None) -> None:
         """Record something worth knowing that did not stop the input being read."""
