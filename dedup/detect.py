@@ -81,6 +81,8 @@ class _Layout:
             rank.tolist(),
         )
         self.first_of = first.tolist()
+        self.substantive = np.zeros(len(rank), dtype=bool)  # set by `_clusters`: a number
+        # or a word of the paragraph differs from the first copy of its cluster
 
     def index(self, member: Member) -> int:
         """The flat paragraph index of a member."""
@@ -237,19 +239,13 @@ def _relations(
         comparable[[layout.index(m) for m in entry.members]] = False
     sizes = [len(flat) for _, flat in clustered]
     flat_all = np.array([p for _, flat in clustered for p in flat], dtype=np.int64)
-    flags: dict[tuple[str, ...], bool] = {}
-    substantive = []
-    for cluster, _ in clustered:
-        for m in cluster.members:
-            known = flags.get(m.changes)
-            if known is None:
-                known = flags[m.changes] = not SUBSTANTIVE.isdisjoint(m.changes)
-            substantive.append(known)
     cluster_at = np.full(len(layout.texts), -1, dtype=np.int64)
     for i, (_, flat) in enumerate(clustered):
         cluster_at[flat] = i
     in_pairs = {}
     for pair in contained:
+        if pair.outer.article_index == pair.inner.article_index:
+            continue  # relations join two articles
         for m in (pair.outer, pair.inner):
             c = int(cluster_at[layout.index(m)])
             if c >= 0:
@@ -258,7 +254,7 @@ def _relations(
         [c for c, _ in clustered],
         np.repeat(np.arange(len(clustered)), sizes),
         layout.article[flat_all],
-        np.array(substantive, dtype=bool),
+        layout.substantive[flat_all],
         contained,
         in_pairs,
         relations.Articles(
@@ -292,6 +288,7 @@ def _clusters(
     groups = star_clusters(nodes.weights, edges, range(len(heads)))
     if not groups:
         return []
+    substantive = layout.substantive
     node_of = np.array([n for group in groups for n in group], dtype=np.int64)
     group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
     centers = np.array([group[0] for group in groups], dtype=np.int64)
@@ -318,6 +315,8 @@ def _clusters(
     pairs = list(zip(first_texts[differ].tolist(), member_texts[differ].tolist(), strict=True))
     for k, found in zip(differ.tolist(), _changes(pairs, workers), strict=True):
         changes[k] = found
+        if not SUBSTANTIVE.isdisjoint(found):
+            substantive[paragraph[k]] = True
     article = layout.article[paragraph]
     members = list(
         map(

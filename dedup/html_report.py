@@ -312,9 +312,7 @@ def _relation(
         if old["text"] == new["text"]:
             text = f'<span class="same">same text:</span> {_e(opening(old["text"]))}'
         else:
-            text = (
-                badges(changes) + f'<div class="text">{_changed(old["text"], new["text"])}</div>'
-            )
+            text = badges(changes) + f'<div class="text">{_changed(old["text"], new["text"])}</div>'
         body.append(
             f'<tr{at}><td class="p">{para(old["paragraph"])}</td>'
             f'<td class="p">{para(new["paragraph"])}</td><td>{text}</td></tr>'

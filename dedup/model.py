@@ -196,8 +196,7 @@ class StoryVersions:
     diffs: tuple[VersionDiff, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Side:
+class Side(NamedTuple):
     """One article of a story relation.
 
     `paragraphs`: its paragraphs that can be compared (long enough, not standing text);
@@ -214,8 +213,7 @@ class Side:
     published: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Relation:
+class Relation(NamedTuple):
     """Two articles that share near-duplicate paragraphs: the story relation, once.
 
     kind: "republished" (each holds all of the other's paragraphs), "extended" (the
@@ -224,7 +222,7 @@ class Relation:
     "partial" (they share some paragraphs, each has its own), or "version" (versions of
     one story, `story`). `clusters` and `contained` name what they share (cluster ids;
     indices into the scan's contained pairs). `substantive`: a shared paragraph has a
-    number or a word changed.
+    number or a word changed. Named tuples, as `Member`: an archive has many.
     """
 
     kind: str

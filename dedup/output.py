@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from .errors import InputError, printable
+from .gcpause import paused
 from .model import (
     Cleaned,
     Cluster,
@@ -214,10 +215,14 @@ def scan_document_bytes(
     config: str | None = None,
 ) -> Iterator[bytes]:
     """`scan_document` serialized piece by piece, so a big result is never one string."""
-    yield orjson.dumps(_head(result, skipped or {}, config))[:-1] + b',"clusters":['
+    with paused():  # the records of a big scan are many small containers, and no cycles
+        head = orjson.dumps(_head(result, skipped or {}, config))
+    yield head[:-1] + b',"clusters":['
     for i, cluster in enumerate(result.clusters):
         yield (b"," if i else b"") + orjson.dumps(cluster_record(cluster))
-    yield b"]," + orjson.dumps(_tail(result, errors))[1:] + b"\n"
+    with paused():
+        tail = orjson.dumps(_tail(result, errors))
+    yield b"]," + tail[1:] + b"\n"
 
 
 def clean_record(cleaned: Cleaned) -> dict[str, Any]:

@@ -28,11 +28,14 @@ from .model import Cluster, Contained, Relation, Side
 _QUOTATION = re.compile(
     r'“[^”]*(?:”|$)|"[^"]*(?:"|$)|«[^»]*(?:»|$)|„[^“”]*(?:[“”]|$)|「[^」]*(?:」|$)|『[^』]*(?:』|$)'
 )
+_MARK = re.compile(r'["“«„「『]')
 QUOTE_SHARE = 0.5  # of a paragraph's characters inside quotation marks: a quote
 
 
 def is_quote(text: str) -> bool:
     """Whether a paragraph is mostly a quotation."""
+    if not _MARK.search(text):
+        return False
     quoted = sum(len(m[0]) for m in _QUOTATION.finditer(text))
     return quoted >= QUOTE_SHARE * len(text.strip()) > 0
 
@@ -81,45 +84,48 @@ def find(
     pairs = _candidates(row_cluster, row_article, articles.rank, contained)
     if not len(pairs):
         return ()
-    shared = _shared(rows, row_cluster, row_article, pairs, width)
-    found = []
-    held = np.zeros((len(pairs), 2), dtype=np.int64)
-    pair_substantive = np.zeros(len(pairs), dtype=bool)
+    n = len(pairs)
+    pair, theirs, mine = _shared(rows, row_cluster, row_article, pairs, width)
+    held = np.stack(
+        [
+            np.bincount(pair, weights=counts[theirs], minlength=n),
+            np.bincount(pair, weights=counts[mine], minlength=n),
+        ],
+        axis=1,
+    ).astype(np.int64)
+    changed = np.bincount(pair, weights=flagged[theirs] | flagged[mine], minlength=n) > 0
+    shares = np.bincount(pair, minlength=n) > 0
     index_of = {(int(a), int(b)): k for k, (a, b) in enumerate(pairs.tolist())}
-    for k, (row_a, row_b) in shared.items():
-        held[k] = counts[row_a].sum(), counts[row_b].sum()
-        pair_substantive[k] = bool(flagged[row_a].any() or flagged[row_b].any())
     extra = _contained(contained, clustered, index_of, articles.rank, rows, width)
     for k, (in_a, in_b, _, substantive_pair) in extra.items():
         held[k] += in_a, in_b
-        pair_substantive[k] |= substantive_pair
-    for k, (a, b) in enumerate(pairs.tolist()):
-        cluster_rows = shared.get(k, (np.empty(0, np.int64), None))[0]
-        ids = tuple(clusters[c].id for c in row_cluster[cluster_rows].tolist())
-        listed = extra[k][2] if k in extra else ()
-        if not ids and not listed:
-            continue
-        kind = _kind(
-            a, b, held[k], articles, clusters, row_cluster[cluster_rows], contained, listed
-        )
+        changed[k] |= substantive_pair
+        shares[k] = True
+    kinds = _kinds(pairs, held, articles, pair, row_cluster[theirs], clusters, contained, extra)
+    ids = np.array([c.id for c in clusters], dtype=object)[row_cluster[theirs]].tolist()
+    bounds = np.searchsorted(pair, np.arange(n + 1)).tolist()
+    order = np.lexsort((articles.rank[pairs[:, 1]], articles.rank[pairs[:, 0]], ~changed))
+    listed, counted, flags = pairs.tolist(), held.tolist(), changed.tolist()
+    comparable, kind_of = articles.comparable.tolist(), kinds.tolist()
+    about = list(zip(articles.ids, articles.sources, articles.lines, strict=True))
+    published, story = articles.published, articles.story
+    found = []
+    for k in order[shares[order]].tolist():
+        a, b = listed[k]
+        kind = _KINDS[kind_of[k]]
+        (a_id, a_source, a_line), (b_id, b_source, b_line) = about[a], about[b]
+        held_a, held_b = counted[k]
         found.append(
             Relation(
                 kind,
-                _side(a, articles, int(held[k][0])),
-                _side(b, articles, int(held[k][1])),
-                bool(pair_substantive[k]),
-                ids,
-                listed,
-                articles.story.get(a) if kind == "version" else None,
+                Side(a_id, a, a_source, a_line, comparable[a], held_a, published[a]),
+                Side(b_id, b, b_source, b_line, comparable[b], held_b, published[b]),
+                flags[k],
+                tuple(ids[bounds[k] : bounds[k + 1]]),
+                extra[k][2] if k in extra else (),
+                story.get(a) if kind == "version" else None,
             )
         )
-    found.sort(
-        key=lambda r: (
-            not r.substantive,
-            int(articles.rank[r.earlier.article_index]),
-            int(articles.rank[r.later.article_index]),
-        )
-    )
     return tuple(found)
 
 
@@ -158,9 +164,9 @@ def _shared(
     row_article: np.ndarray,
     pairs: np.ndarray,
     width: int,
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """For each pair k that shares clusters: the (cluster, article) rows of its first and
-    of its second article in those clusters, in the same cluster order."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cluster two articles of a pair share: (pair index, the earlier's row, the
+    later's row) for each, sorted by pair (rows: one per cluster and article)."""
     by_article = np.argsort(row_article, kind="stable")  # each article's rows, cluster order
     starts = np.searchsorted(row_article[by_article], np.arange(width + 1))
     later = pairs[:, 1]
@@ -170,12 +176,7 @@ def _shared(
     wanted = row_cluster[mine] * width + pairs[pair, 0]  # the earlier in the same cluster
     at = np.minimum(np.searchsorted(rows, wanted), max(len(rows) - 1, 0))
     hit = rows[at] == wanted if len(rows) else np.zeros(0, dtype=bool)
-    pair, theirs, mine = pair[hit], at[hit], mine[hit]
-    bounds = np.flatnonzero(np.diff(np.concatenate([[-1], pair, [len(pairs)]])))
-    shared = {}
-    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        shared[int(pair[start])] = (theirs[start:end], mine[start:end])
-    return shared
+    return pair[hit], at[hit], mine[hit]
 
 
 def _contained(
@@ -216,39 +217,45 @@ def _has(rows: np.ndarray, code: int) -> bool:
     return at < len(rows) and int(rows[at]) == code
 
 
-def _kind(
-    a: int,
-    b: int,
+_KINDS = ("version", "republished", "extended", "shortened", "quotes", "partial")
+_PARTIAL, _QUOTES = _KINDS.index("partial"), _KINDS.index("quotes")
+
+
+def _kinds(
+    pairs: np.ndarray,
     held: np.ndarray,
     articles: Articles,
+    pair: np.ndarray,
+    cluster: np.ndarray,
     clusters: Sequence[Cluster],
-    shared: np.ndarray,
     contained: Sequence[Contained],
-    listed: tuple[int, ...],
-) -> str:
-    story = articles.story.get(a)
-    if story is not None and story == articles.story.get(b):
-        return "version"
-    all_of_earlier = held[0] >= articles.comparable[a]
-    all_of_later = held[1] >= articles.comparable[b]
-    if all_of_earlier and all_of_later:
-        return "republished"
-    if all_of_earlier:
-        return "extended"
-    if all_of_later:
-        return "shortened"
-    texts = [clusters[c].members[0].text for c in shared.tolist()]
-    texts += [contained[i].inner.text for i in listed]
-    return "quotes" if all(is_quote(t) for t in texts) else "partial"
-
-
-def _side(a: int, articles: Articles, shared: int) -> Side:
-    return Side(
-        articles.ids[a],
-        a,
-        articles.sources[a],
-        articles.lines[a],
-        int(articles.comparable[a]),
-        shared,
-        articles.published[a],
+    extra: dict[int, tuple[int, int, tuple[int, ...], bool]],
+) -> np.ndarray:
+    """The kind of each relation, as an index into _KINDS (see `dedup.model.Relation`);
+    `pair` and `cluster` list the clusters each pair shares."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    story = np.full(len(articles.ids), -1, dtype=np.int64)
+    keys = {key: i for i, key in enumerate(sorted(set(articles.story.values())))}
+    for i, key in articles.story.items():
+        story[i] = keys[key]
+    all_of_earlier = held[:, 0] >= articles.comparable[a]
+    all_of_later = held[:, 1] >= articles.comparable[b]
+    kinds = np.select(
+        [
+            (story[a] >= 0) & (story[a] == story[b]),
+            all_of_earlier & all_of_later,
+            all_of_earlier,
+            all_of_later,
+        ],
+        [0, 1, 2, 3],
+        _PARTIAL,
     )
+    partial = kinds[pair] == _PARTIAL
+    needed = np.unique(cluster[partial])
+    quoted = np.zeros(len(clusters), dtype=bool)
+    quoted[needed] = [is_quote(clusters[c].members[0].text) for c in needed.tolist()]
+    unquoted = np.bincount(pair[partial], ~quoted[cluster[partial]], len(pairs)) > 0
+    for k, (_, _, listed, _) in extra.items():
+        unquoted[k] |= not all(is_quote(contained[i].inner.text) for i in listed)
+    kinds[(kinds == _PARTIAL) & ~unquoted] = _QUOTES
+    return kinds
