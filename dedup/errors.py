@@ -37,6 +37,17 @@ class InputError(DedupError):
         super().__init__(f"{where}: {message}")
 
 
+class Skipped(InputError):
+    """An item read but left out: not text (`kind` says what it is: "picture" ...), or
+    a text item without a body (`kind` None). Counted or warned about, never an error."""
+
+    def __init__(
+        self, source: str, message: str, line: int | None = None, kind: str | None = None
+    ) -> None:
+        super().__init__(source, message, line)
+        self.kind = kind
+
+
 class Diagnostics:
     """Collects the errors and warnings met while reading inputs; the run goes on.
 

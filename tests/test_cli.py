@@ -87,7 +87,7 @@ def test_clean_one_file_goes_to_stdout(dedup: Invoke, seed: Path) -> None:
     assert out.status == 1
     lines = seed.read_text().splitlines()
     assert out.stdout.splitlines() == lines[:8] + lines[9:]
-    assert "removed ¶8 (repeats ¶3)" in out.stderr
+    assert "removed ¶9 (repeats ¶4)" in out.stderr  # counted from ¶1, as editors do
 
 
 def test_clean_jsonl_records(dedup: Invoke, seed: Path) -> None:

@@ -265,7 +265,7 @@ def test_restart_and_reopen(server: Server, dedup: Invoke) -> None:
     }
     stats = json.loads(dedup("index", "stats", "--index", server.url).stdout)
     assert (stats["articles"], stats["paragraphs"]) == (1, 2)
-    assert stats["params"]["shingle_size"] == "5"
+    assert stats["params"]["shingle_size"] == 5
 
 
 def test_other_parameters_are_refused(server: Server, dedup: Invoke) -> None:
