@@ -143,7 +143,9 @@ def cluster_panel(cluster: Cluster, markers: bool = False) -> Panel:
     first (the earliest copy), its change classes and its differences from it."""
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
     table.add_column("alike", justify="right", width=5)
-    table.add_column("where / text (differences from the first, earliest copy)", ratio=1)
+    table.add_column(
+        "where / text (differences from the first, earliest copy)", ratio=1, overflow="fold"
+    )
     first = cluster.members[0]
     for i, m in enumerate(cluster.members[:MAX_MEMBERS]):
         cell = _place(m)
@@ -264,7 +266,7 @@ def relation_panel(relation: Relation, result: ScanResult, markers: bool = False
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
     table.add_column("earlier", width=7)
     table.add_column("later", width=7)
-    table.add_column("text (the later against the earlier)", ratio=1)
+    table.add_column("text (the later against the earlier)", ratio=1, overflow="fold")
     for old, new, changes in shared_rows(relation, result):
         cell = badges(changes)
         if old.text == new.text:
@@ -380,7 +382,7 @@ def render_scan(
         table = Table(title="short paragraphs repeated inside one article", box=box.SIMPLE_HEAD)
         table.add_column("article", overflow="fold")
         table.add_column("¶")
-        table.add_column("text")
+        table.add_column("text", overflow="fold")
         for r in result.short_repeats:
             table.add_row(
                 _where(r.article, r.source, r.line),

@@ -102,7 +102,7 @@ def _edge(deleted: str, inserted: str, where: str) -> str | None:
     if added:
         shown = " ".join(inserted.split())
         if len(added) <= 6:
-            return f"with “{shown}” added at the {where}"
+            return f"with “{visible(shown)}” added at the {where}"
         return f"with {_count(len(added), 'word')} added at the {where}"
     return None
 
@@ -164,7 +164,7 @@ def describe(earlier: str, later: str) -> str:
         _edge(joined(pieces[tail + 1 :], "delete"), joined(pieces[tail + 1 :], "insert"), "end"),
     ]
     said = [f for f in found if f]
-    return ", ".join(said) if said else "with the same words"
+    return visible(", ".join(said)) if said else "with the same words"
 
 
 def marks(earlier: str, later: str) -> list[str]:
@@ -192,7 +192,7 @@ def marks(earlier: str, later: str) -> list[str]:
 
 def _mark(text: str) -> str:
     text = text.strip()
-    return MARKS.get(text, f"“{text}”")
+    return MARKS.get(text, f"“{visible(text)}”")
 
 
 def relation_sentence(
