@@ -282,6 +282,12 @@ def _pair(i: int, p: Record) -> str:
     )
 
 
+def _named(side: Record) -> tuple[str, str]:
+    source = side.get("source") or {}
+    file, line = source.get("file") or "", source.get("line")
+    return side["article"], file if line is None else f"{file}:{line}"
+
+
 def _relation(
     i: int, r: Record, clusters: Mapping[str, Record], pairs: Sequence[Record], anchors: set[str]
 ) -> str:
@@ -289,7 +295,7 @@ def _relation(
     its cluster or pair the first time one is shown)."""
     earlier, later = r["earlier"], r["later"]
     counts = (earlier["paragraphs"], earlier["shared"], later["paragraphs"], later["shared"])
-    sentence = relation_sentence(r["kind"], earlier["article"], later["article"], counts)
+    sentence = relation_sentence(r["kind"], _named(earlier), _named(later), counts)
     rows = []
     for cluster_id in r["clusters"]:
         members = clusters[cluster_id]["members"]

@@ -89,6 +89,7 @@ def _side(side: Side) -> dict[str, Any]:
     return {
         "article": side.article,
         "source": source_record(side.source, side.line),
+        "published": side.published,
         "paragraphs": side.paragraphs,
         "shared": side.shared,
     }

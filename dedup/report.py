@@ -223,7 +223,11 @@ def relation_text(relation: Relation) -> str:
     """What the later story does with the earlier one, in a sentence."""
     e, lt = relation.earlier, relation.later
     counts = (e.paragraphs, e.shared, lt.paragraphs, lt.shared)
-    return relation_sentence(relation.kind, e.article, lt.article, counts)
+    return relation_sentence(relation.kind, _named(e), _named(lt), counts)
+
+
+def _named(side: Side) -> tuple[str, str]:
+    return side.article, side.source if side.line is None else f"{side.source}:{side.line}"
 
 
 def _side(label: str, side: Side) -> Text:

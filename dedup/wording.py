@@ -197,14 +197,19 @@ def _mark(text: str) -> str:
 
 def relation_sentence(
     kind: str,
-    earlier: str,
-    later: str,
+    earlier: tuple[str, str],
+    later: tuple[str, str],
     counts: tuple[int, int, int, int],
 ) -> str:
-    """What the later story does with the earlier one, in a sentence. `counts`: the
-    earlier's comparable paragraphs and how many the later holds, then the later's."""
+    """What the later story does with the earlier one, in a sentence. `earlier` and
+    `later` are (article id, where it was read), named by the place when the ids are the
+    same; `counts`: the earlier's comparable paragraphs and how many the later holds,
+    then the later's."""
     n, held, m, kept = counts
-    e, lt = visible(earlier), visible(later)
+    same = earlier[0] == later[0] and earlier[1] != later[1]
+    e, lt = (
+        (visible(earlier[1]), visible(later[1])) if same else map(visible, (earlier[0], later[0]))
+    )
     if kind == "version":
         return f"{lt} is a later version of {e}: it keeps {held} of its {_count(n, 'paragraph')}"
     if kind == "republished":
