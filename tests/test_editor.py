@@ -4,12 +4,16 @@ changes that matter on top, real agency feeds, and the command line's manners.""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from child import HANG
 from child import dedup as dedup_child
 from conftest import Invoke
 from newsroom import STORIES, newsroom
@@ -306,3 +310,24 @@ def test_messages_on_stderr_are_never_wrapped(tmp_path: Path) -> None:
     [line] = [x for x in done.stderr.splitlines() if x]
     assert line == f"dedup: error: {long}: empty file" and len(line) > 120
     assert re.fullmatch(r"[^\x1b]*", done.stderr)
+
+
+def test_the_readme_samples_are_what_the_program_prints() -> None:
+    """The terminal samples in the README come from the real program (96 columns)."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    blocks = re.findall(r"```\n(.+?)\n```", readme, re.S)
+    for folder in ("seeds/", "examples/newsroom/"):
+        done = subprocess.run(
+            [sys.executable, "-m", "dedup", "scan", "--format", "terminal", folder],
+            cwd=root,
+            env={**os.environ, "COLUMNS": "96", "NO_COLOR": "1"},
+            capture_output=True,
+            text=True,
+            timeout=HANG,
+        )
+        assert done.returncode == 1, done.stderr
+        printed = "\n".join(line.rstrip() for line in done.stdout.rstrip("\n").splitlines())
+        [sample] = [b for b in blocks if b.split(" · ")[0] == printed.split(" · ")[0]]
+        timing = re.compile(r"\d+\.\d\d s")
+        assert timing.sub("_ s", sample) == timing.sub("_ s", printed)
