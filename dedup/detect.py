@@ -238,10 +238,10 @@ def _relations(
     for entry in set_apart:
         comparable[[layout.index(m) for m in entry.members]] = False
     sizes = [len(flat) for _, flat in clustered]
-    flat_all = np.array([p for _, flat in clustered for p in flat], dtype=np.int64)
+    flat_all = np.fromiter(itertools.chain.from_iterable(f for _, f in clustered), np.int64)
+    owner = np.repeat(np.arange(len(clustered)), sizes)
     cluster_at = np.full(len(layout.texts), -1, dtype=np.int64)
-    for i, (_, flat) in enumerate(clustered):
-        cluster_at[flat] = i
+    cluster_at[flat_all] = owner
     in_pairs = {}
     for pair in contained:
         if pair.outer.article_index == pair.inner.article_index:
@@ -252,7 +252,7 @@ def _relations(
                 in_pairs[(m.article_index, m.paragraph)] = c
     return relations.find(
         [c for c, _ in clustered],
-        np.repeat(np.arange(len(clustered)), sizes),
+        owner,
         layout.article[flat_all],
         layout.substantive[flat_all],
         contained,

@@ -95,8 +95,7 @@ def find(
     ).astype(np.int64)
     changed = np.bincount(pair, weights=flagged[theirs] | flagged[mine], minlength=n) > 0
     shares = np.bincount(pair, minlength=n) > 0
-    index_of = {(int(a), int(b)): k for k, (a, b) in enumerate(pairs.tolist())}
-    extra = _contained(contained, clustered, index_of, articles.rank, rows, width)
+    extra = _contained(contained, clustered, pairs, articles.rank, rows, width)
     for k, (in_a, in_b, _, substantive_pair) in extra.items():
         held[k] += in_a, in_b
         changed[k] |= substantive_pair
@@ -182,22 +181,23 @@ def _shared(
 def _contained(
     contained: Sequence[Contained],
     clustered: dict[tuple[int, int], int],
-    index_of: dict[tuple[int, int], int],
+    pairs: np.ndarray,
     rank: np.ndarray,
     rows: np.ndarray,
     width: int,
 ) -> dict[int, tuple[int, int, tuple[int, ...], bool]]:
-    """For each pair with contained pairs across its articles: the paragraphs they add
-    to each side's count (those not already counted in a shared cluster), their
-    indices, and whether one of them is substantive."""
+    """For each pair (index into `pairs`, sorted) with contained pairs across its
+    articles: the paragraphs they add to each side's count (those not already counted in
+    a shared cluster), their indices, and whether one of them is substantive."""
     found: dict[int, tuple[int, int, tuple[int, ...], bool]] = {}
     counted: set[tuple[int, int, int]] = set()  # (pair, article, paragraph)
+    codes = pairs[:, 0] * width + pairs[:, 1]
     for i, p in enumerate(contained):
-        x, y = p.earlier.article_index, p.later.article_index
+        x, y = p.outer.article_index, p.inner.article_index
         if x == y:
             continue
         a, b = (x, y) if rank[x] < rank[y] else (y, x)
-        k = index_of[(a, b)]
+        k = int(np.searchsorted(codes, a * width + b))
         add = [0, 0]
         for m in (p.earlier, p.later):
             mine, other = (a, b) if m.article_index == a else (b, a)
