@@ -81,8 +81,6 @@ class _Layout:
             rank.tolist(),
         )
         self.first_of = first.tolist()
-        self.substantive = np.zeros(len(rank), dtype=bool)  # set by `_clusters`: a number
-        # or a word of the paragraph differs from the first copy of its cluster
 
     def index(self, member: Member) -> int:
         """The flat paragraph index of a member."""
@@ -181,7 +179,7 @@ def _scan(
         hashed.release_keys()
         if progress:
             progress("verifying", 1, 1)
-        clustered = _clusters(layout, nodes, edges, hashed, pool)
+        clustered, changed = _clusters(layout, nodes, edges, hashed, pool)
     cluster_of = np.full(len(layout.texts), -1, dtype=np.int64)
     for i, (_, flat) in enumerate(clustered):
         cluster_of[flat] = i
@@ -220,7 +218,7 @@ def _scan(
         stories=versions.story_versions(articles, told, params),
         params=params.as_dict(),
         seconds=time.perf_counter() - started,
-        relations=_relations(layout, labelled, pairs, set_apart, hashed.words, params, story_of),
+        relations=_relations(layout, labelled, pairs, set_apart, changed, hashed, params, story_of),
     )
 
 
@@ -229,12 +227,16 @@ def _relations(
     clustered: list[tuple[Cluster, list[int]]],
     contained: list[Contained],
     set_apart: tuple[Standing, ...],
-    words: np.ndarray,
+    changed: np.ndarray,
+    hashed: Hashed,
     params: Params,
     story_of: dict[int, str],
 ) -> tuple[Relation, ...]:
-    """The story relations between articles, from the clusters left after standing text."""
-    comparable = words >= params.min_words
+    """The story relations between articles, from the clusters left after standing text.
+
+    `changed` flags the paragraphs with a number or a word changed from the first copy
+    of their cluster."""
+    comparable = hashed.words >= params.min_words
     for entry in set_apart:
         comparable[[layout.index(m) for m in entry.members]] = False
     sizes = [len(flat) for _, flat in clustered]
@@ -254,7 +256,7 @@ def _relations(
         [c for c, _ in clustered],
         owner,
         layout.article[flat_all],
-        layout.substantive[flat_all],
+        changed[flat_all],
         contained,
         in_pairs,
         relations.Articles(
@@ -275,20 +277,21 @@ def _clusters(
     edges: dict[tuple[int, int], float],
     hashed: Hashed,
     workers: Workers,
-) -> list[tuple[Cluster, list[int]]]:
+) -> tuple[list[tuple[Cluster, list[int]]], np.ndarray]:
     """Star clusters of nodes, expanded to their paragraphs, the earliest copy first.
 
     Centers are chosen by node (distinct normalized texts, in digest order), so the
     clusters and their ids never depend on the input order or on article names; the
     members are then put in presentation order, and similarity and change classes
     read from the first member (the earliest copy). Each cluster comes with its
-    members' flat paragraph indices, in member order.
+    members' flat paragraph indices, in member order; with them, which paragraphs change
+    a number or a word of their cluster's first copy.
     """
     heads = nodes.heads
     groups = star_clusters(nodes.weights, edges, range(len(heads)))
+    substantive = np.zeros(len(layout.texts), dtype=bool)
     if not groups:
-        return []
-    substantive = layout.substantive
+        return [], substantive
     node_of = np.array([n for group in groups for n in group], dtype=np.int64)
     group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
     centers = np.array([group[0] for group in groups], dtype=np.int64)
@@ -336,13 +339,14 @@ def _clusters(
     )
     flat = paragraph.tolist()
     center_digest = hashed.digests[heads[centers]].tolist()
-    return [
+    clusters = [
         (
             Cluster(f"{int(center_digest[g]):016x}", tuple(members[a:b]), center=center_of[g]),
             flat[a:b],
         )
         for g, (a, b) in enumerate(itertools.pairwise(bounds))
     ]
+    return clusters, substantive
 
 
 def _similarity_to_first(
