@@ -9,9 +9,12 @@ count twice, so this errs high). Reading smaps for PSS instead slowed a 1.6 GB p
 down by half.
 
     python benchmarks/throughput.py [--reps 3] [--corpus PATH]... [--jobs naive,rensa,dedup]
+        [--baseline DIR]
 
 Without --corpus: Reuters-21578 with all three jobs, then the synthetic corpora of
 100k, 300k and 1M paragraphs (benchmarks/make_corpus.py) with rensa and dedup.
+--baseline DIR adds the job "baseline": the dedup package found in DIR (for example
+`git archive <commit> dedup | tar -x -C DIR`), run the same way, to measure a change.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ SYNTHETIC = [HERE / "out" / f"synthetic-{n}.jsonl.gz" for n in (100000, 300000, 
 
 
 def command(job: str, corpus: Path) -> list[str]:
-    if job == "dedup":
+    if job in ("dedup", "baseline"):
         return [sys.executable, "-m", "dedup", "scan", "--format", "json", "--quiet", str(corpus)]
     return [sys.executable, str(HERE / "baselines.py"), job, str(corpus)]
 
@@ -50,11 +53,14 @@ class Run:
     status: int
 
 
-def measure(cmd: list[str]) -> Run:
-    """Run `cmd` to completion, sampling the resident memory of its process tree."""
+def measure(cmd: list[str], path: Path | None = None) -> Run:
+    """Run `cmd` to completion, sampling the resident memory of its process tree
+    (`path`: where to import dedup from, for the baseline)."""
     started = time.perf_counter()
     # Bytecode is cached as on any normal install (this sandbox sets PYTHONDONTWRITEBYTECODE).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if path is not None:
+        env["PYTHONPATH"] = str(path)
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     memory = TreeMemory(process.pid)
     _, stderr = process.communicate()
@@ -70,12 +76,12 @@ def paragraphs_in(corpus: Path) -> int:
         return sum(len(json.loads(line)["paragraphs"]) for line in handle)
 
 
-def compare(corpus: Path, jobs: list[str], reps: int) -> list[str]:
+def compare(corpus: Path, jobs: list[str], reps: int, baseline: Path | None = None) -> list[str]:
     """Markdown rows for one corpus."""
     runs: dict[str, list[Run]] = {job: [] for job in jobs}
     for _ in range(reps):
         for job in jobs:
-            runs[job].append(measure(command(job, corpus)))
+            runs[job].append(measure(command(job, corpus), baseline if job == "baseline" else None))
             print(f"  {corpus.name} {job}: {runs[job][-1].seconds:.2f} s", file=sys.stderr)
     n = paragraphs_in(corpus)
     median = {job: statistics.median(r.seconds for r in runs[job]) for job in jobs}
@@ -97,8 +103,15 @@ def compare(corpus: Path, jobs: list[str], reps: int) -> list[str]:
 @click.option("--reps", default=3, show_default=True)
 @click.option("--corpus", "corpora", multiple=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--jobs", help="Comma-separated subset of naive,rensa,dedup.")
-def main(reps: int, corpora: tuple[Path, ...], jobs: str | None) -> None:
+@click.option(
+    "--baseline",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder holding an earlier dedup package: adds the job 'baseline'.",
+)
+def main(reps: int, corpora: tuple[Path, ...], jobs: str | None, baseline: Path | None) -> None:
     """Print a markdown table of the comparison."""
+    if baseline is not None and jobs is None:
+        jobs = "baseline,dedup"
     plan = [(c, (jobs or "naive,rensa,dedup").split(",")) for c in corpora]
     if not plan:
         plan = [(REUTERS, (jobs or "naive,rensa,dedup").split(","))]
@@ -107,7 +120,7 @@ def main(reps: int, corpora: tuple[Path, ...], jobs: str | None) -> None:
     print("| " + " | ".join([*columns, "dedup speed-up"]) + " |")
     print("|---|---:|---|---|---:|---:|---|")
     for corpus, job_list in plan:
-        for row in compare(corpus, job_list, reps):
+        for row in compare(corpus, job_list, reps, baseline):
             print(row, flush=True)
 
 

@@ -15,7 +15,17 @@ from .config import Params, load_params
 from .detect import scan
 from .errors import ConfigError, DedupError, Diagnostics, InputError
 from .formats import iter_articles, read_paths
-from .model import Article, Cleaned, Cluster, Member, ScanResult, ShortRepeat, Source, Story
+from .model import (
+    Article,
+    Cleaned,
+    Cluster,
+    Member,
+    Relation,
+    ScanResult,
+    ShortRepeat,
+    Source,
+    Story,
+)
 from .output import clean_record, cluster_record, scan_document
 
 __all__ = [
@@ -28,6 +38,7 @@ __all__ = [
     "InputError",
     "Member",
     "Params",
+    "Relation",
     "ScanResult",
     "ShortRepeat",
     "Source",

@@ -21,14 +21,24 @@ from typing import TypeVar
 
 import numpy as np
 
-from . import contain, standing, versions
-from .changes import classify, classify_many
+from . import contain, dates, relations, standing, versions
+from .changes import SUBSTANTIVE, classify, classify_many
 from .cluster import star_clusters
 from .config import Params
+from .errors import printable
 from .gcpause import paused
 from .hashing import CHUNK, Chunk, Hashed, Progress, hash_all
 from .lsh import ramp, runs
-from .model import Article, Cluster, Contained, Member, ScanResult, ShortRepeat, Standing
+from .model import (
+    Article,
+    Cluster,
+    Contained,
+    Member,
+    Relation,
+    ScanResult,
+    ShortRepeat,
+    Standing,
+)
 from .verify import jaccard, jaccard_text, verified_edges
 from .workers import Workers
 
@@ -36,23 +46,36 @@ _IDENTICAL = ("identical",)
 
 
 class _Layout:
-    """Where each flat paragraph comes from, and the canonical order of paragraphs."""
+    """Where each flat paragraph comes from, and the order copies are shown in.
+
+    Articles are ordered by publication time from their own metadata (known times
+    first), then by their order in the input; never by id or file name. A paragraph's
+    `rank` is its place in that order (article, then position): it decides which copy
+    comes first and reads as the original, never which paragraphs cluster.
+    """
 
     def __init__(self, articles: Sequence[Article]) -> None:
         self.articles = articles
         self.ids = [a.id for a in articles]
+        self.sources = [printable(a.source) for a in articles]
+        self.lines = [a.line for a in articles]
         self.texts = [p for a in articles for p in a.paragraphs]
         sizes = np.array([len(a.paragraphs) for a in articles], dtype=np.int64)
         article = np.repeat(np.arange(len(articles)), sizes)
         first = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if len(sizes) else sizes
         position = np.arange(len(article)) - first[article]
-        by_id = sorted(range(len(articles)), key=lambda i: (articles[i].id, i))
+        found = [dates.published(a) for a in articles]
+        self.published = [f[1] if f else None for f in found]
+        times = np.array([f[0] if f else np.nan for f in found], dtype=float)
+        known = ~np.isnan(times)
+        by_time = np.lexsort((np.arange(len(articles)), np.where(known, times, 0.0), ~known))
         article_rank = np.empty(len(articles), dtype=np.int64)
-        article_rank[by_id] = np.arange(len(articles))
+        article_rank[by_time] = np.arange(len(articles))
         order = np.lexsort((position, article_rank[article]))
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         self.article, self.position, self.rank = article, position, rank
+        self.article_rank = article_rank
         self.article_of, self.position_of, self.rank_of = (
             article.tolist(),
             position.tolist(),
@@ -68,7 +91,14 @@ class _Layout:
         """Paragraph p as a report member."""
         a = self.article_of[p]
         return Member(
-            self.articles[a].id, self.position_of[p], similarity, self.texts[p], a, changes
+            self.ids[a],
+            self.position_of[p],
+            similarity,
+            self.texts[p],
+            a,
+            changes,
+            self.sources[a],
+            self.lines[a],
         )
 
 
@@ -150,26 +180,95 @@ def _scan(
         hashed.release_keys()
         if progress:
             progress("verifying", 1, 1)
-        clustered = _clusters(layout, nodes, edges, hashed.digests, pool)
+        clustered, changed = _clusters(layout, nodes, edges, hashed, pool)
     cluster_of = np.full(len(layout.texts), -1, dtype=np.int64)
     for i, (_, flat) in enumerate(clustered):
         cluster_of[flat] = i
     head_of = heads.tolist()
     near_pairs = [(head_of[i], head_of[j]) for i, j in near]
     contained = _contained(layout, hashed, near_pairs, cluster_of.tolist())
-    clusters, set_apart = _standing(layout, clustered, params)
+    kept, set_apart = _standing(layout, clustered, params)
     told = versions.stories(articles)
     story_of = {i: key for key, members in told.items() for i in members}
+    first_rank = layout.rank_of
+    labelled = sorted(
+        ((_label(c, c.members, story_of), flat) for c, flat in kept),
+        key=lambda cf: (
+            cf[0].story is not None,
+            not cf[0].substantive,
+            -len(cf[0].members),
+            first_rank[cf[1][0]],
+        ),
+    )
+    pairs = sorted(
+        (_label(c, (c.outer, c.inner), story_of) for c in contained),
+        key=lambda c: (
+            c.story is not None,
+            not c.substantive,
+            first_rank[layout.index(c.earlier)],
+        ),
+    )
+    clusters = tuple(c for c, _ in labelled)
     return ScanResult(
         articles=len(articles),
         paragraphs=len(layout.texts),
-        clusters=tuple(_label(c, c.members, story_of) for c in clusters),
-        contained=tuple(_label(c, (c.outer, c.inner), story_of) for c in contained),
+        clusters=clusters,
+        contained=tuple(pairs),
         standing=set_apart,
         short_repeats=_short_repeats(layout, hashed.words, hashed.digests, params),
         stories=versions.story_versions(articles, told, params),
         params=params.as_dict(),
         seconds=time.perf_counter() - started,
+        relations=_relations(layout, labelled, pairs, set_apart, changed, hashed, params, story_of),
+    )
+
+
+def _relations(
+    layout: _Layout,
+    clustered: list[tuple[Cluster, list[int]]],
+    contained: list[Contained],
+    set_apart: tuple[Standing, ...],
+    changed: np.ndarray,
+    hashed: Hashed,
+    params: Params,
+    story_of: dict[int, str],
+) -> tuple[Relation, ...]:
+    """The story relations between articles, from the clusters left after standing text.
+
+    `changed` flags the paragraphs with a number or a word changed from the first copy
+    of their cluster."""
+    comparable = hashed.words >= params.min_words
+    for entry in set_apart:
+        comparable[[layout.index(m) for m in entry.members]] = False
+    sizes = [len(flat) for _, flat in clustered]
+    flat_all = np.fromiter(itertools.chain.from_iterable(f for _, f in clustered), np.int64)
+    owner = np.repeat(np.arange(len(clustered)), sizes)
+    cluster_at = np.full(len(layout.texts), -1, dtype=np.int64)
+    cluster_at[flat_all] = owner
+    in_pairs = {}
+    for pair in contained:
+        if pair.outer.article_index == pair.inner.article_index:
+            continue  # relations join two articles
+        for m in (pair.outer, pair.inner):
+            c = int(cluster_at[layout.index(m)])
+            if c >= 0:
+                in_pairs[(m.article_index, m.paragraph)] = c
+    return relations.find(
+        [c for c, _ in clustered],
+        owner,
+        layout.article[flat_all],
+        changed[flat_all],
+        contained,
+        in_pairs,
+        relations.Articles(
+            layout.ids,
+            layout.sources,
+            layout.lines,
+            layout.published,
+            layout.article_rank,
+            np.bincount(layout.article[comparable], minlength=len(layout.ids)),
+            story_of,
+        ),
     )
 
 
@@ -177,55 +276,51 @@ def _clusters(
     layout: _Layout,
     nodes: _Nodes,
     edges: dict[tuple[int, int], float],
-    digests: np.ndarray,
+    hashed: Hashed,
     workers: Workers,
-) -> list[tuple[Cluster, list[int]]]:
-    """Star clusters of nodes, expanded to their paragraphs, biggest first.
+) -> tuple[list[tuple[Cluster, list[int]]], np.ndarray]:
+    """Star clusters of nodes, expanded to their paragraphs, the earliest copy first.
 
-    In each cluster the representative (the center's earliest paragraph) comes first,
-    then the others in canonical order. Each cluster comes with its members' flat
-    paragraph indices, in member order.
+    Centers are chosen by node (distinct normalized texts, in digest order), so the
+    clusters and their ids never depend on the input order or on article names; the
+    members are then put in presentation order, and similarity and change classes
+    read from the first member (the earliest copy). Each cluster comes with its
+    members' flat paragraph indices, in member order; with them, which paragraphs change
+    a number or a word of their cluster's first copy.
     """
     heads = nodes.heads
-    groups = star_clusters(nodes.weights, edges, layout.rank[heads].tolist())
+    groups = star_clusters(nodes.weights, edges, range(len(heads)))
+    substantive = np.zeros(len(layout.texts), dtype=bool)
     if not groups:
-        return []
-    node_list: list[int] = []
-    group_list: list[int] = []
-    similarity_list: list[float] = []
-    for index, group in enumerate(groups):
-        center = group[0]
-        for node in group:
-            node_list.append(node)
-            group_list.append(index)
-            similarity_list.append(
-                1.0 if node == center else edges[(min(center, node), max(center, node))]
-            )
-    node_of = np.array(node_list, dtype=np.int64)
+        return [], substantive
+    node_of = np.array([n for group in groups for n in group], dtype=np.int64)
+    group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    centers = np.array([group[0] for group in groups], dtype=np.int64)
     sizes = nodes.start[node_of + 1] - nodes.start[node_of]
     paragraph = nodes.paragraphs[np.repeat(nodes.start[node_of], sizes) + ramp(sizes)]
-    owner = np.repeat(np.array(group_list, dtype=np.int64), sizes)
-    similarity = np.repeat(np.array(similarity_list), sizes)
-    is_first = np.ones(len(owner), dtype=bool)
-    is_first[1:] = owner[1:] != owner[:-1]  # each group starts with its center's head
-    order = np.lexsort((layout.rank[paragraph], ~is_first, owner))
-    paragraph, owner, similarity = paragraph[order], owner[order], similarity[order]
+    owner = np.repeat(group_of, sizes)
+    node = np.repeat(node_of, sizes)
+    order = np.lexsort((layout.rank[paragraph], owner))
+    paragraph, owner, node = paragraph[order], owner[order], node[order]
     starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
-    ends = np.append(starts[1:], len(owner)).astype(np.int64)
-    by_size = np.lexsort((layout.rank[paragraph[starts]], starts - ends))
+    counts = np.diff(np.append(starts, len(owner)))
+    first_node = np.repeat(node[starts], counts)
+    similarity = _similarity_to_first(first_node, node, edges, hashed, heads)
+    is_center = np.flatnonzero(node == centers[owner])
+    center_at = is_center[np.concatenate([[True], owner[is_center][1:] != owner[is_center][:-1]])]
+    center_of = (center_at - starts).tolist()
 
-    sizes = (ends - starts)[by_size]
-    pick = np.repeat(starts[by_size], sizes) + ramp(sizes)  # members, biggest cluster first
-    paragraph, similarity = paragraph[pick], similarity[pick]
-    bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
     texts = np.array(layout.texts, dtype=object)
     member_texts = texts[paragraph]
-    first_texts = texts[np.repeat(paragraph[bounds[:-1]], sizes)]
+    first_texts = texts[np.repeat(paragraph[starts], counts)]
     changes: list[tuple[str, ...]] = [_IDENTICAL] * len(paragraph)
     differ = np.flatnonzero(member_texts != first_texts)
     pairs = list(zip(first_texts[differ].tolist(), member_texts[differ].tolist(), strict=True))
     for k, found in zip(differ.tolist(), _changes(pairs, workers), strict=True):
         changes[k] = found
+        if not SUBSTANTIVE.isdisjoint(found):
+            substantive[paragraph[k]] = True
     article = layout.article[paragraph]
     members = list(
         map(
@@ -237,15 +332,48 @@ def _clusters(
                 member_texts.tolist(),
                 article.tolist(),
                 changes,
+                np.array(layout.sources, dtype=object)[article].tolist(),
+                np.array(layout.lines, dtype=object)[article].tolist(),
                 strict=True,
             ),
         )
     )
     flat = paragraph.tolist()
-    return [
-        (Cluster(f"{int(digests[flat[a]]):016x}", tuple(members[a:b])), flat[a:b])
-        for a, b in itertools.pairwise(bounds)
+    center_digest = hashed.digests[heads[centers]].tolist()
+    clusters = [
+        (
+            Cluster(f"{int(center_digest[g]):016x}", tuple(members[a:b]), center=center_of[g]),
+            flat[a:b],
+        )
+        for g, (a, b) in enumerate(itertools.pairwise(bounds))
     ]
+    return clusters, substantive
+
+
+def _similarity_to_first(
+    first: np.ndarray,
+    node: np.ndarray,
+    edges: dict[tuple[int, int], float],
+    hashed: Hashed,
+    heads: np.ndarray,
+) -> np.ndarray:
+    """Each member's exact Jaccard similarity to its cluster's first member, by node:
+    1.0 for the same words, else the verified edge, else computed (two members that
+    are both not the center were never compared)."""
+    similarity = np.ones(len(node))
+    differ = np.flatnonzero(node != first)
+    known: dict[tuple[int, int], float] = {}
+    for k, a, b in zip(differ.tolist(), first[differ].tolist(), node[differ].tolist(), strict=True):
+        key = (a, b) if a < b else (b, a)
+        value = edges.get(key)
+        if value is None:
+            value = known.get(key)
+            if value is None:
+                value = known[key] = jaccard(
+                    hashed.shingle_set(int(heads[a])), hashed.shingle_set(int(heads[b]))
+                )
+        similarity[k] = value
+    return similarity
 
 
 _CLASSIFY_CHUNK = 20000  # distinct text pairs per worker task
@@ -262,11 +390,12 @@ def _changes(pairs: list[tuple[str, str]], workers: Workers) -> list[tuple[str, 
 
 def _contained(
     layout: _Layout, hashed: Hashed, near: list[tuple[int, int]], cluster_of: list[int]
-) -> tuple[Contained, ...]:
+) -> list[Contained]:
     """Contained pairs not already in one cluster: inside articles, and near misses.
 
     A near miss has every 5-gram of its shorter paragraph in the longer, so every
-    3-gram too: its containment is 1.
+    3-gram too: its containment is 1. Change classes read from the earlier paragraph
+    (in presentation order) to the later.
     """
     found: dict[tuple[int, int], float] = {}
     for (a, b), share in zip(hashed.contained.tolist(), hashed.containment.tolist(), strict=True):
@@ -281,27 +410,23 @@ def _contained(
         earlier, later = (a, b) if rank[a] < rank[b] else (b, a)
         outer, inner = (a, b) if hashed.words[a] >= hashed.words[b] else (b, a)
         similarity = jaccard(hashed.shingle_set(a), hashed.shingle_set(b))
-        changes = classify(layout.texts[earlier], layout.texts[later])
         reported.append(
-            (
-                rank[earlier],
-                Contained(
-                    outer=layout.member(outer, similarity),
-                    inner=layout.member(inner, similarity),
-                    containment=share,
-                    similarity=similarity,
-                    span=contain.span(layout.texts[outer], layout.texts[inner]),
-                    changes=changes,
-                ),
+            Contained(
+                outer=layout.member(outer, similarity),
+                inner=layout.member(inner, similarity),
+                containment=share,
+                similarity=similarity,
+                span=contain.span(layout.texts[outer], layout.texts[inner]),
+                changes=classify(layout.texts[earlier], layout.texts[later]),
+                inner_first=inner == earlier,
             )
         )
-    reported.sort(key=lambda r: r[0])
-    return tuple(c for _, c in reported)
+    return reported
 
 
 def _standing(
     layout: _Layout, clustered: list[tuple[Cluster, list[int]]], params: Params
-) -> tuple[list[Cluster], tuple[Standing, ...]]:
+) -> tuple[list[tuple[Cluster, list[int]]], tuple[Standing, ...]]:
     """Set standing text and furniture apart from the clusters."""
     texts = layout.texts
     kind_of = standing.furniture_of(texts)
@@ -321,7 +446,7 @@ def _standing(
             df = standing.document_frequency(members)
             entries.append(Standing("recurring", members[0].text, df, members))
         else:
-            kept.append(cluster)
+            kept.append((cluster, flat))
     grouped = {p for flat in groups.values() for p in flat}
     for p, key in kind_of.items():
         if p not in grouped:
@@ -360,8 +485,14 @@ def _short_repeats(
     repeats = []
     for first, end in runs(same).tolist():
         paras = short[first:end]
-        article = layout.articles[int(layout.article[paras[0]])]
+        a = int(layout.article[paras[0]])
         positions = tuple(int(layout.position[p]) for p in paras)
-        repeats.append(ShortRepeat(article.id, positions, article.paragraphs[positions[0]]))
-    repeats.sort(key=lambda r: (r.article, r.paragraphs))
-    return tuple(repeats)
+        text = layout.articles[a].paragraphs[positions[0]]
+        repeats.append(
+            (
+                int(layout.article_rank[a]),
+                ShortRepeat(layout.ids[a], positions, text, layout.sources[a], layout.lines[a]),
+            )
+        )
+    repeats.sort(key=lambda r: (r[0], r[1].paragraphs))
+    return tuple(r for _, r in repeats)

@@ -41,6 +41,17 @@ class OutputError(InputError):
     """A cleaned file that cannot be written; the run goes on with the others."""
 
 
+class Skipped(InputError):
+    """An item read but left out: not text (`kind` says what it is: "picture" ...), or
+    a text item without a body (`kind` None). Counted or warned about, never an error."""
+
+    def __init__(
+        self, source: str, message: str, line: int | None = None, kind: str | None = None
+    ) -> None:
+        super().__init__(source, message, line)
+        self.kind = kind
+
+
 class Diagnostics:
     """Collects the errors and warnings met while reading inputs; the run goes on.
 
@@ -54,6 +65,7 @@ class Diagnostics:
     ) -> None:
         self.errors: list[InputError] = []
         self.warnings: list[InputError] = []
+        self.skipped: dict[str, int] = {}
         self._on_error = on_error
         self._on_warning = on_warning
 
@@ -62,6 +74,10 @@ class Diagnostics:
         self.errors.append(problem)
         if self._on_error:
             self._on_error(problem)
+
+    def skip(self, kind: str) -> None:
+        """Count an item not read because it is not text (a picture, a video ...)."""
+        self.skipped[kind] = self.skipped.get(kind, 0) + 1
 
     def warn(self, source: str, message: str, line: int | None = None) -> None:
         """Record something worth knowing that did not stop the input being read."""

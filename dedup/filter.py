@@ -3,8 +3,10 @@
 `Filter(index).check(article)` finds the paragraphs that repeat an earlier paragraph
 of the same article (as `scan` does) or a paragraph already in the index (exact
 Jaccard at the threshold, or sitting whole inside it), decides which ones a cleaned
-copy drops (as `clean` does), then adds the article to the index. Adding an article
-whose id is already indexed replaces it, so a re-sent article never matches itself.
+copy drops (as `clean` does), then adds the article to the index. An article whose id
+is already indexed with the same paragraphs is "unchanged" and left as it is; with
+other paragraphs it replaces the stored one (`replaced`, and its `revision` says what
+changed), so a re-sent article never matches itself.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from .clean import REMOVABLE, clean
 from .config import Params
 from .detect import scan
 from .index import Entry, Hashed, Index, hash_article
-from .model import Article, Story
+from .model import Article, Change, Story, VersionDiff
 from .shingle import Words, ngrams, words_of
 from .verify import shared_counts
 
-Status = Literal["new", "partial", "duplicate", "canceled"]
+Status = Literal["new", "partial", "duplicate", "canceled", "unchanged"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +48,15 @@ class Verdict:
     """What the filter found about one article.
 
     status: "new" (nothing repeated), "partial" (some paragraphs repeated),
-    "duplicate" (every paragraph long enough to check is already in the index) or
-    "canceled" (the item is killed: reported, never indexed). `version_of` names the
-    latest indexed version of the same story and `relation` how this one calls itself
-    (update, correction, refile, repeat, version); its paragraphs that match that
-    story are not duplicates unless the filter was asked to flag versions.
+    "duplicate" (every paragraph long enough to check is already in the index),
+    "canceled" (the item is killed: reported, never indexed) or "unchanged" (the index
+    holds this id with these very paragraphs: already ingested, left as it is).
+    `replaced`: it replaced a stored article with the same id and other paragraphs;
+    `revision` says what changed from that one (None unless the id was stored with
+    other paragraphs). `version_of` names the latest indexed version of the same story
+    and `relation` how this one calls itself (update, correction, refile, repeat,
+    version); its paragraphs that match that story are not duplicates unless the filter
+    was asked to flag versions.
     """
 
     article: Article
@@ -61,6 +67,7 @@ class Verdict:
     replaced: bool
     version_of: str | None = None
     relation: str | None = None
+    revision: VersionDiff | None = None
 
 
 class Filter:
@@ -83,19 +90,44 @@ class Filter:
         canceled = article.story is not None and article.story.status == "canceled"
         found = self._within(article, hashed, words)  # needs no index: not under its lock
         with self.index.transaction():
+            stored = self.index.stored(article.id)
+            unchanged = stored == list(zip(hashed.paragraphs, hashed.texts, strict=True))
             earlier = self._earlier_versions(article)
             skip = {article.id} if self.flag_versions else {article.id, *earlier}
             in_index = self._indexed(article, hashed, found, skip)
-            added = add and not canceled
+            added = add and not canceled and not unchanged
             replaced = self.index.add(article, hashed) if added else False
         verdict = self._verdict(article, hashed, found, in_index, added, replaced)
+        if stored is not None and not unchanged:
+            verdict = dataclasses.replace(verdict, revision=self._revision(article, stored, hashed))
         if canceled:
             verdict = dataclasses.replace(verdict, status="canceled")
+        elif unchanged:
+            verdict = dataclasses.replace(verdict, status="unchanged")
         if earlier:
             verdict = dataclasses.replace(
                 verdict, version_of=earlier[-1], relation=versions.relation(article)
             )
         return verdict
+
+    def _revision(
+        self, article: Article, stored: list[tuple[int, str]], hashed: Hashed
+    ) -> VersionDiff:
+        """What changed from the stored article with this id, paragraph by paragraph
+        (the paragraphs an index keeps: those of `min_words` or more)."""
+        old = Article(article.id, tuple(text for _, text in stored), "", "")
+        new = Article(article.id, hashed.texts, "", "")
+        step = versions.diff(old, new, self.params)
+        was, now = [i for i, _ in stored], list(hashed.paragraphs)
+        return VersionDiff(
+            article.id,
+            article.id,
+            "revision",
+            tuple((was[i], now[j]) for i, j in step.unchanged),
+            tuple(Change(was[c.old], now[c.new], c.changes) for c in step.changed),
+            tuple(now[j] for j in step.added),
+            tuple(was[i] for i in step.removed),
+        )
 
     def _earlier_versions(self, article: Article) -> list[str]:
         """Ids of indexed versions of the same story (same guid, or the item it updates)."""
@@ -237,5 +269,35 @@ def verdict_record(verdict: Verdict, record: Mapping[str, Any]) -> dict[str, Any
             "replaced": verdict.replaced,
             "version_of": verdict.version_of,
             "relation": verdict.relation,
+            "revision": None if verdict.revision is None else revision_record(verdict.revision),
+        },
+    }
+
+
+def revision_record(step: VersionDiff) -> dict[str, Any]:
+    """What changed from the stored article with the same id (0-based paragraphs)."""
+    return {
+        "unchanged": len(step.unchanged),
+        "changed": [{"from": c.old, "to": c.new, "changes": list(c.changes)} for c in step.changed],
+        "added": list(step.added),
+        "removed": list(step.removed),
+    }
+
+
+def skipped_record(record: Mapping[str, Any], reason: str) -> dict[str, Any]:
+    """A line that holds an item the filter does not check (a picture, a video, a text
+    item without a body): the record as it came, and why it was skipped."""
+    return {
+        **record,
+        "duplicates": [],
+        "cleaned": [],
+        "dedup": {
+            "status": "skipped",
+            "reason": reason,
+            "added": False,
+            "replaced": False,
+            "version_of": None,
+            "relation": None,
+            "revision": None,
         },
     }

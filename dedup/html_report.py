@@ -1,8 +1,11 @@
 """The HTML report: one self-contained page (inline CSS, no script, no external assets)
 that shows a scan document (`dedup.output.scan_document`) to an editor in a browser.
 
-Long sections are capped so that a scan of a whole archive still gives a page a browser
-loads in a moment; the JSON document always holds everything.
+The stories that repeat each other come first, each with the paragraphs it shares;
+then the other repeated paragraphs, changes of a number or a word first. Paragraphs
+are numbered from 1, as editors count them (the JSON counts from 0). Long sections
+are capped so that a scan of a whole archive still gives a page a browser loads in a
+moment; the JSON document always holds everything.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from .changes import COSMETIC, ORDER, SUBSTANTIVE
+from .changes import COSMETIC, ORDER, SUBSTANTIVE, classify
 from .diff import Op, word_diff
+from .wording import marks, opening, pair_heading, para, relation_sentence, shown_whole
 
 MAX_MEMBERS = 20  # paragraphs shown per cluster, places per standing entry
 MAX_ITEMS = 5000  # clusters, contained pairs, standing entries... shown per section
@@ -82,7 +86,20 @@ details>summary{cursor:pointer;color:var(--link)}
 .index a{color:var(--link)}.index li.substantive a{color:var(--red);font-weight:600}
 .snippet{color:var(--dim)}
 .places{margin:4px 0 0;padding-left:18px;font-size:13px;white-space:normal}
-body:has(#only-substantive:checked) :is(.cluster,.pair,.index li):not(.substantive){
+.relation{border:1px solid var(--line);border-left:5px solid #1f4f99;border-radius:6px;
+padding:10px 14px 8px;margin:0 0 14px;content-visibility:auto;contain-intrinsic-size:auto 240px}
+.relation.substantive{border-left-color:var(--red)}
+.relation h3{font-size:16px}.sides{font-size:13px;color:var(--dim);margin:0 0 6px}
+.relation td.p{white-space:nowrap;color:var(--link);font-weight:600}
+.source{color:var(--dim);font-size:12px;margin-left:4px}
+ins.p,del.p{outline:2px solid currentColor;outline-offset:1px;padding:0 4px;margin:0 2px;
+font-weight:700}
+.marks{color:#7a4d00;font-size:13px;margin:0 0 4px}.marks::before{content:"↳ "}
+details.more{font-size:12px;color:var(--dim);margin:2px 0 6px}
+details.more>summary{color:var(--dim)}
+.how{margin:6px 0 0;font-size:13px;color:var(--dim)}.how dl{margin:6px 0}
+.how dt{float:left;clear:left;width:13em;color:var(--fg)}.how dd{margin:0 0 2px 13.5em}
+body:has(#only-substantive:checked) :is(.relation,.cluster,.pair,.index li):not(.substantive){
 display:none}
 """
 
@@ -95,6 +112,8 @@ def _plural(noun: str, n: int) -> str:
     """`noun` as `n` of it reads ("story", "stories")."""
     if n == 1:
         return noun
+    if noun.endswith("change"):
+        return noun + "s"
     return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
@@ -118,8 +137,22 @@ def badges(changes: Sequence[str]) -> str:
 
 
 def diff_html(old: str, new: str, span: tuple[int, int] = (0, 0)) -> str:
-    """`new` against `old` in <del> and <ins>; characters [start, end) of `new` in <mark>."""
+    """`new` against `old` in <del> and <ins>; characters [start, end) of `new` in <mark>.
+
+    A change of punctuation or of a quote or dash glyph alone is boxed (class "p"), so a
+    dropped period is seen at a glance."""
     return _marked(word_diff(old, new), span)
+
+
+def _changed(old: str, new: str, span: tuple[int, int] = (0, 0)) -> str:
+    """The diff, then a line saying in words which marks changed, if any."""
+    found = marks(old, new)
+    note = f'<p class="marks">{_e("; ".join(found))}</p>' if found else ""
+    return diff_html(old, new, span) + note
+
+
+def _is_mark(text: str) -> bool:
+    return bool(text.strip()) and not any(c.isalnum() or c == "_" for c in text)
 
 
 def _marked(pieces: Sequence[tuple[Op, str]], span: tuple[int, int]) -> str:
@@ -129,8 +162,9 @@ def _marked(pieces: Sequence[tuple[Op, str]], span: tuple[int, int]) -> str:
     out: list[str] = []
     pos = 0  # offset in the new text: equal and inserted pieces advance it
     for op, text in pieces:
+        boxed = ' class="p"' if _is_mark(text) else ""
         if op == "delete":
-            out.append(f"<del>{_e(text)}</del>")
+            out.append(f"<del{boxed}>{_e(text)}</del>")
             continue
         stop = pos + len(text)
         cuts = sorted({pos, stop, *(c for c in (start, end) if pos < c < stop)})
@@ -138,19 +172,31 @@ def _marked(pieces: Sequence[tuple[Op, str]], span: tuple[int, int]) -> str:
             if a == start < end:
                 out.append("<mark>")
             part = _e(text[a - pos : b - pos])
-            out.append(f"<ins>{part}</ins>" if op == "insert" else part)
+            out.append(f"<ins{boxed}>{part}</ins>" if op == "insert" else part)
             if b == end > start:
                 out.append("</mark>")
         pos = stop
     return "".join(out)
 
 
+def _source(m: Record) -> str:
+    """The file an article was read from (and its line), when its id does not say it."""
+    source = m.get("source") or {}
+    file, line = source.get("file") or "", source.get("line")
+    article = str(m["article"])
+    if line is None and (not file or file == article or file.endswith("/" + article)):
+        return ""
+    where = file if line is None else f"{file}:{line}"
+    return f' <span class="source">({_e(where)})</span>'
+
+
+def _article(m: Record) -> str:
+    return f'<span class="article">{_e(m["article"])}</span>'
+
+
 def _place(m: Record, role: str = "") -> str:
     role_html = f' <span class="role">{_e(role)}</span>' if role else ""
-    return (
-        f'<span class="article">{_e(m["article"])}</span> '
-        f'<span class="para">¶{m["paragraph"]}</span>{role_html}'
-    )
+    return f'{_article(m)} <span class="para">{para(m["paragraph"])}</span>{_source(m)}{role_html}'
 
 
 def _capped(items: Sequence[Any], limit: int, what: str) -> tuple[Sequence[Any], str]:
@@ -163,7 +209,7 @@ def _capped(items: Sequence[Any], limit: int, what: str) -> tuple[Sequence[Any],
 
 
 def _row(sim: str, place: str, text: str) -> str:
-    body = f'<p class="text">{text}</p>' if text else ""
+    body = f'<div class="text">{text}</div>' if text else ""
     return (
         f'<li class="member"><span class="sim">{sim}</span>'
         f'<div><div class="place">{place}</div>{body}</div></li>'
@@ -171,12 +217,16 @@ def _row(sim: str, place: str, text: str) -> str:
 
 
 def _member(m: Record, first: Record | None) -> str:
-    sim = f"{m['similarity']:.2f}"
+    sim = f"{m['similarity']:.0%}"
     if first is None:
-        return _row(sim, _place(m, "first") + badges(m["changes"]), _e(m["text"]))
+        return _row(sim, _place(m, "earliest") + badges(m["changes"]), _e(m["text"]))
     if m["text"] == first["text"]:
         return _row(sim, _place(m) + '<span class="same">same text</span>', "")
-    return _row(sim, _place(m) + badges(m["changes"]), diff_html(first["text"], m["text"]))
+    return _row(sim, _place(m) + badges(m["changes"]), _changed(first["text"], m["text"]))
+
+
+def _more(text: str) -> str:
+    return f'<details class="more"><summary>details</summary>{text}</details>'
 
 
 def _cluster(c: Record, max_members: int) -> str:
@@ -192,11 +242,103 @@ def _cluster(c: Record, max_members: int) -> str:
     classes = (
         "cluster" + (" substantive" if c["substantive"] else "") + (" versions" if story else "")
     )
+    center = c["members"][c.get("center", 0)]
+    detail = _more(
+        f"cluster <code>{_e(c['id'])}</code>, built around {_place(center)}: every copy has at "
+        "least the threshold of its 5-word sequences in common with it. Alike: the share of "
+        "5-word sequences a copy has in common with the first, earliest copy."
+    )
     return (
         f'<section class="{classes}" id="{anchor}">'
-        f'<h3><a href="#{anchor}">cluster {_e(c["id"])}</a> <span class="head">· '
-        f"{_count(c['size'], 'paragraph')} · {scope}</span>{flag}</h3>"
+        f'<h3><a href="#{anchor}">{_e(opening(first["text"]))}</a> <span class="head">· '
+        f"{c['size']} copies in {scope}</span>{flag}</h3>{detail}"
         f'<ol class="members">{rows}</ol>{note}</section>'
+    )
+
+
+def _pair(i: int, p: Record) -> str:
+    outer, inner = p["outer"], p["inner"]
+    inner_first = p.get("earlier") == "inner"
+    earlier, later = (inner, outer) if inner_first else (outer, inner)
+    span, no_span = (p["span"][0], p["span"][1]), (0, 0)
+    earlier_html = _marked([("equal", earlier["text"])], no_span if inner_first else span)
+    later_html = _changed(earlier["text"], later["text"], span if inner_first else no_span)
+    substantive = any(c in SUBSTANTIVE for c in p["changes"])
+    heading = pair_heading(
+        (earlier["article"], earlier["paragraph"], earlier["text"]),
+        (later["article"], later["paragraph"], later["text"]),
+    )
+    flag = '<span class="flag">substantive change</span>' if substantive else ""
+    detail = _more(
+        f"{p['similarity']:.0%} alike; {p['containment']:.0%} of the shorter paragraph's "
+        "wording (its 3-word sequences) is in the longer, <mark>highlighted</mark> there."
+    )
+    return (
+        f'<section class="pair{" substantive" if substantive else ""}" id="pair-{i + 1}">'
+        f'<h3><a href="#pair-{i + 1}">{_e(heading)}</a>{flag}</h3>{detail}'
+        f'<ol class="members">{_row("", _place(earlier, "earlier"), earlier_html)}'
+        f"{_row('', _place(later, 'later') + badges(p['changes']), later_html)}"
+        "</ol></section>"
+    )
+
+
+def _named(side: Record) -> tuple[str, str]:
+    source = side.get("source") or {}
+    file, line = source.get("file") or "", source.get("line")
+    return side["article"], file if line is None else f"{file}:{line}"
+
+
+def _relation(
+    i: int, r: Record, clusters: Mapping[str, Record], pairs: Sequence[Record], anchors: set[str]
+) -> str:
+    """A story relation, and a row for each paragraph the two stories share (anchored as
+    its cluster or pair the first time one is shown)."""
+    earlier, later = r["earlier"], r["later"]
+    counts = (earlier["paragraphs"], earlier["shared"], later["paragraphs"], later["shared"])
+    sentence = relation_sentence(r["kind"], _named(earlier), _named(later), counts)
+    rows = []
+    for cluster_id in r["clusters"]:
+        members = clusters[cluster_id]["members"]
+        old = next(m for m in members if m["article"] == earlier["article"])
+        new = next(m for m in members if m["article"] == later["article"] and m is not old)
+        rows.append((old, new, classify(old["text"], new["text"]), f"cluster-{cluster_id}"))
+    for k in r["contained"]:
+        p = pairs[k]
+        one, two = p["outer"], p["inner"]
+        old, new = (one, two) if one["article"] == earlier["article"] else (two, one)
+        rows.append((old, new, classify(old["text"], new["text"]), f"pair-{k + 1}"))
+    rows.sort(key=lambda row: (SUBSTANTIVE.isdisjoint(row[2]), row[0]["paragraph"]))
+    body = []
+    for old, new, changes, anchor in rows:
+        if anchor in anchors:
+            at = ""
+        else:
+            anchors.add(anchor)
+            at = f' id="{_e(anchor)}"'
+        if old["text"] == new["text"]:
+            text = f'<span class="same">same text:</span> {_e(opening(old["text"]))}'
+        else:
+            text = badges(changes) + f'<div class="text">{_changed(old["text"], new["text"])}</div>'
+        body.append(
+            f'<tr{at}><td class="p">{para(old["paragraph"])}</td>'
+            f'<td class="p">{para(new["paragraph"])}</td><td>{text}</td></tr>'
+        )
+    flag = '<span class="flag">substantive change</span>' if r["substantive"] else ""
+
+    def side(label: str, s: Record) -> str:
+        when = f" · published {_e(s['published'])}" if s.get("published") else ""
+        return f"{label}: {_article(s)}{_source(s)}{when}"
+
+    table = (
+        "<table><thead><tr><th>earlier</th><th>later</th><th>text (the later against the "
+        f"earlier)</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+    classes = "relation" + (" substantive" if r["substantive"] else "")
+    return (
+        f'<section class="{classes}" id="relation-{i + 1}" data-kind="{_e(r["kind"])}">'
+        f'<h3><a href="#relation-{i + 1}">{_e(sentence)}</a>{flag}</h3>'
+        f'<p class="sides">{side("earlier", earlier)}<br>{side("later", later)}</p>'
+        f"{table}</section>"
     )
 
 
@@ -207,8 +349,7 @@ def _index(clusters: Sequence[Record]) -> str:
         snippet = text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"
         items.append(
             f"<li{' class=substantive' if c['substantive'] else ''}>"
-            f'<a href="#cluster-{_e(c["id"])}">{_e(c["id"])}</a> · {c["size"]} ¶ · '
-            f'<span class="snippet">{_e(snippet)}</span></li>'
+            f'<a href="#cluster-{_e(c["id"])}">{_e(snippet)}</a> · {c["size"]} copies</li>'
         )
     substantive = sum(1 for c in clusters if c["substantive"])
     opened = " open" if len(clusters) <= _OPEN_INDEX else ""
@@ -227,45 +368,12 @@ def _legend() -> str:
         )
 
     return (
-        '<p class="legend">Each paragraph is shown against the first of its cluster: '
-        "<ins>inserted</ins> and <del>deleted</del> words. Changes: "
+        '<p class="legend">Each copy is shown against the first, earliest one: '
+        "<ins>inserted</ins> and <del>deleted</del> words; a changed mark alone is boxed "
+        '(<ins class="p">.</ins>). Paragraphs are counted from ¶1. Changes: '
         f"{tier('substantive')} substantive · {tier('edge')} at the edges · "
         f"{tier('cosmetic')} cosmetic.</p>"
     )
-
-
-def _clusters(shown: Sequence[Record], max_members: int) -> str:
-    index = _index(shown) if len(shown) > 1 else ""
-    return _legend() + index + "".join(_cluster(c, max_members) for c in shown)
-
-
-def _pair(i: int, p: Record) -> str:
-    outer, inner = p["outer"], p["inner"]
-    outer_first = (outer["article"], outer["paragraph"]) <= (inner["article"], inner["paragraph"])
-    earlier, later = (outer, inner) if outer_first else (inner, outer)
-    span, no_span = (p["span"][0], p["span"][1]), (0, 0)
-    earlier_html = _marked([("equal", earlier["text"])], span if outer_first else no_span)
-    later_html = diff_html(earlier["text"], later["text"], no_span if outer_first else span)
-    roles = ("outer", "inner") if outer_first else ("inner", "outer")
-    substantive = any(c in SUBSTANTIVE for c in p["changes"])
-    return (
-        f'<section class="pair{" substantive" if substantive else ""}" id="pair-{i + 1}">'
-        f'<h3><a href="#pair-{i + 1}">contained pair {i + 1}</a> <span class="head">· '
-        f"containment {p['containment']:.2f} · similarity {p['similarity']:.2f}</span></h3>"
-        f'<ol class="members">{_row("", _place(earlier, f"earlier, {roles[0]}"), earlier_html)}'
-        f"{_row('', _place(later, f'later, {roles[1]}') + badges(p['changes']), later_html)}"
-        "</ol></section>"
-    )
-
-
-def _pairs(shown: Sequence[Record]) -> str:
-    intro = (
-        '<p class="legend">A paragraph (inner) found inside another (outer) although their '
-        "similarity is below the threshold; containment is the share of the inner paragraph's "
-        "word 3-grams found in the outer. The later paragraph is shown against the earlier one; "
-        "<mark>highlighted</mark>: the part of the outer paragraph the inner one matches.</p>"
-    )
-    return intro + "".join(_pair(i, p) for i, p in enumerate(shown))
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
@@ -318,14 +426,14 @@ def _standing(shown: Sequence[Record], max_members: int) -> str:
 
 def _step(step: Record) -> str:
     changed = "; ".join(
-        f"¶{c['from']} → ¶{c['to']} {badges(c['changes'])}" for c in step["changed"]
+        f"{para(c['from'])} → {para(c['to'])} {badges(c['changes'])}" for c in step["changed"]
     )
     parts = [
         f"{_e(step['from'])} → {_e(step['to'])} ({_e(step['relation'])})",
         f"{step['unchanged']} unchanged",
         f"changed: {changed}" if changed else "",
-        f"added ¶{', '.join(map(str, step['added']))}" if step["added"] else "",
-        f"removed ¶{', '.join(map(str, step['removed']))}" if step["removed"] else "",
+        f"added {', '.join(map(para, step['added']))}" if step["added"] else "",
+        f"removed {', '.join(map(para, step['removed']))}" if step["removed"] else "",
     ]
     return " · ".join(p for p in parts if p)
 
@@ -340,7 +448,12 @@ def _stories(shown: Sequence[Record]) -> str:
 
 def _short(shown: Sequence[Record]) -> str:
     rows = (
-        (_e(r["article"]), _e(", ".join(map(str, r["paragraphs"]))), _e(r["text"])) for r in shown
+        (
+            _article(r) + _source(r),
+            _e(", ".join(map(para, r["paragraphs"]))),
+            _e(r["text"]),
+        )
+        for r in shown
     )
     return _table(("article", "¶", "text"), rows)
 
@@ -372,44 +485,94 @@ def _tile(href: str, value: int, noun: str, alert: bool = False, more: str = "")
     return f'<a href="{href}"{cls}><b>{value:,}</b><span>{label}</span></a>'
 
 
+_PARAMS = {
+    "threshold": "share of 5-word sequences two copies must have in common (Jaccard)",
+    "shingle_size": "words per sequence compared",
+    "min_words": "shorter paragraphs are never compared",
+    "containment": "share of a paragraph's 3-word sequences found in another to count as "
+    "repeated inside it",
+    "standing_articles": "a paragraph in this many unrelated stories is standing text",
+    "num_perm": "MinHash signature size (finding candidates; each is checked exactly)",
+    "bands": "LSH bands",
+    "rows": "LSH rows per band",
+    "seed": "MinHash seed",
+    "config": "settings file read",
+}
+
+
+def _how(doc: Record) -> str:
+    """The detection parameters, folded: how this was computed."""
+    items = "".join(
+        f"<dt>{_e(k)} <code>{_e(v)}</code></dt><dd>{_e(_PARAMS.get(k, ''))}</dd>"
+        for k, v in doc["params"].items()
+        if not (k == "config" and v is None)
+    )
+    return (
+        f'<details class="how"><summary>How this was computed (in {doc["seconds"]:.2f} s)'
+        f"</summary><dl>{items}</dl></details>"
+    )
+
+
+def _substantive(doc: Record) -> int:
+    counts = doc.get("substantive") or {}
+    return int(counts.get("clusters", 0)) + int(counts.get("contained", 0))
+
+
 def _summary(doc: Record) -> str:
     clusters = doc["clusters"]
     clustered = sum(c["size"] for c in clusters)
-    substantive = sum(1 for c in clusters if c["substantive"])
+    substantive = _substantive(doc)
+    relations = doc.get("relations") or []
     tiles = [
         _tile("#summary", doc["articles"], "article"),
         _tile("#summary", doc["paragraphs"], "paragraph"),
-        _tile("#clusters", len(clusters), "cluster", more=f" ({_count(clustered, 'paragraph')})"),
-        _tile("#clusters", substantive, "substantive cluster", alert=substantive > 0),
-        _tile("#contained", len(doc["contained"]), "contained pair"),
-        _tile("#stories", len(doc["stories"]), "versioned story"),
+        _tile("#changes", substantive, "substantive change", alert=substantive > 0),
+        _tile("#stories", len(relations), "story relation"),
+        _tile("#changes", len(clusters), "cluster", more=f" ({_count(clustered, 'paragraph')})"),
+        _tile("#changes", len(doc["contained"]), "contained pair"),
+        _tile("#versions", len(doc["stories"]), "versioned story"),
         _tile("#standing", len(doc["standing"]), "standing text"),
         _tile("#short", len(doc["short_repeats"]), "short repeat"),
         _tile("#errors", len(doc["errors"]), "input error", alert=bool(doc["errors"])),
     ]
-    params = " · ".join(f"{_e(k)} <code>{_e(v)}</code>" for k, v in doc["params"].items())
-    return (
-        f'<section id="summary"><div class="summary">{"".join(tiles)}</div>'
-        f'<p class="params">scanned in {doc["seconds"]:.2f} s · parameters: {params}</p></section>'
-    )
+    skipped = doc.get("skipped") or {}
+    tiles += [
+        _tile("#summary", count, f"{_e(kind)} skipped (not text)")
+        for kind, count in sorted(skipped.items())
+    ]
+    return f'<section id="summary"><div class="summary">{"".join(tiles)}</div>{_how(doc)}</section>'
 
 
-def _nav(doc: Record) -> str:
-    links = "".join(
-        f'<a href="#{anchor}">{name} ({len(doc[key]):,})</a>'
-        for anchor, name, key in (
-            ("clusters", "Clusters", "clusters"),
-            ("contained", "Contained", "contained"),
-            ("stories", "Versions", "stories"),
-            ("standing", "Standing text", "standing"),
-            ("short", "Short repeats", "short_repeats"),
-            ("errors", "Errors", "errors"),
-        )
+def _nav(doc: Record, others: int) -> str:
+    counts = (
+        ("stories", "Stories", len(doc.get("relations") or [])),
+        ("changes", "Repeated paragraphs", others),
+        ("versions", "Versions", len(doc["stories"])),
+        ("standing", "Standing text", len(doc["standing"])),
+        ("short", "Short repeats", len(doc["short_repeats"])),
+        ("errors", "Errors", len(doc["errors"])),
     )
+    links = "".join(f'<a href="#{a}">{name} ({n:,})</a>' for a, name, n in counts)
     return (
         f'<nav><div><a href="#summary"><strong>dedup</strong></a>{links}<label><input '
         'type="checkbox" id="only-substantive"> only substantive changes</label></div></nav>'
     )
+
+
+def _others(doc: Record, shown: set[str]) -> list[tuple[str, int, Record]]:
+    """The clusters and pairs not shown whole under a story relation: substantive first,
+    versions of one story last."""
+    items: list[tuple[tuple[bool, bool, int], tuple[str, int, Record]]] = []
+    for c in doc["clusters"]:
+        anchor = f"cluster-{c['id']}"
+        if anchor not in shown or not shown_whole(c["articles"], c["size"]):
+            items.append(((bool(c.get("story")), not c["substantive"], 0), ("cluster", 0, c)))
+    for i, p in enumerate(doc["contained"]):
+        if f"pair-{i + 1}" not in shown:
+            substantive = any(x in SUBSTANTIVE for x in p["changes"])
+            items.append(((bool(p.get("story")), not substantive, 1), ("pair", i, p)))
+    items.sort(key=lambda item: item[0])
+    return [item for _, item in items]
 
 
 def render(document: Record, *, max_members: int = MAX_MEMBERS, max_items: int = MAX_ITEMS) -> str:
@@ -419,31 +582,58 @@ def render(document: Record, *, max_members: int = MAX_MEMBERS, max_items: int =
     `max_members` paragraphs per cluster and `max_items` entries per section are shown,
     each cap with a note. The same document always gives the same page.
     """
+    clusters = {c["id"]: c for c in document["clusters"]}
+    relations = document.get("relations") or []
+    anchors: set[str] = set()
+    shown_relations, relations_note = _capped(relations, max_items, "story relation")
+    stories = "".join(
+        _relation(i, r, clusters, document["contained"], anchors)
+        for i, r in enumerate(shown_relations)
+    )
+    others = _others(document, anchors)
+    shown_others, others_note = _capped(others, max_items, "item")
+    items = "".join(
+        _cluster(record, max_members) if kind == "cluster" else _pair(i, record)
+        for kind, i, record in shown_others
+    )
+    index = _index(document["clusters"]) if len(document["clusters"]) > 1 else ""
+    parts = [
+        _block(
+            "stories", "Stories that share paragraphs", len(relations), stories + relations_note
+        ),
+        _block(
+            "changes", "Repeated paragraphs", len(others), _legend() + index + items + others_note
+        ),
+    ]
     sections = (
-        ("clusters", "Clusters", "clusters", "cluster",
-         functools.partial(_clusters, max_members=max_members)),
-        ("contained", "Contained pairs", "contained", "contained pair", _pairs),
-        ("stories", "Story versions", "stories", "story", _stories),
+        ("versions", "Story versions", "stories", "story", _stories),
         ("standing", "Standing text", "standing", "standing text",
          functools.partial(_standing, max_members=max_members)),
         ("short", "Short paragraphs repeated inside one article", "short_repeats",
          "short repeat", _short),
         ("errors", "Input errors", "errors", "error", _errors),
     )  # fmt: skip
-    body = "".join(
+    parts += [
         _section(anchor, title, document[key], what, show, max_items)
         for anchor, title, key, what, show in sections
-    )
+    ]
     found = document["clusters"] or document["contained"]
     nothing = "" if found else '<p class="note">No near-duplicate paragraphs.</p>'
     title = (
-        f"dedup: {_count(len(document['clusters']), 'cluster')} in "
+        f"dedup: {_count(len(relations), 'story relation')}, "
+        f"{_count(len(document['clusters']), 'cluster')} in "
         f"{_count(document['articles'], 'article')}"
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{_nav(document)}"
-        f"<main><h1>Near-duplicate paragraphs</h1>{_summary(document)}{nothing}{body}</main>"
-        "</body></html>\n"
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
+        f"<body>{_nav(document, len(others))}<main><h1>Near-duplicate paragraphs</h1>"
+        f"{_summary(document)}{nothing}{''.join(parts)}</main></body></html>\n"
     )
+
+
+def _block(anchor: str, title: str, count: int, body: str) -> str:
+    if not count:
+        return f'<section id="{anchor}"><h2>{title}</h2><p class="note">none</p></section>'
+    return f'<section id="{anchor}"><h2>{title} ({count:,})</h2>{body}</section>'

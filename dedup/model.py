@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .changes import SUBSTANTIVE
+
 
 @dataclass(frozen=True, slots=True)
 class Story:
@@ -66,11 +68,13 @@ class Source:
 
 class Member(NamedTuple):
     """One paragraph in a cluster, with its exact Jaccard similarity to the first member
-    and its change classes relative to it (see `dedup.changes`).
+    (the earliest copy) and its change classes relative to it (see `dedup.changes`).
 
-    `article_index` is the article's position in the scanned sequence. A named tuple,
-    not a dataclass: a scan makes one per clustered paragraph (a million of them for a
-    million-paragraph archive), and a frozen dataclass takes several times as long.
+    `paragraph` counts from 0. `article_index` is the article's position in the scanned
+    sequence; `source` and `line` say where the article was read (`line` for JSON Lines).
+    A named tuple, not a dataclass: a scan makes one per clustered paragraph (a million
+    of them for a million-paragraph archive), and a frozen dataclass takes several times
+    as long.
     """
 
     article: str
@@ -79,15 +83,28 @@ class Member(NamedTuple):
     text: str
     article_index: int = -1
     changes: tuple[str, ...] = ()
+    source: str = ""
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Cluster:
-    """Near-duplicate paragraphs; the first member is the representative."""
+    """Near-duplicate paragraphs, the earliest copy first.
+
+    `center` is the index in `members` of the paragraph the cluster was built around:
+    every member's similarity to it reaches the threshold, and the id is derived from
+    its words, so neither depends on the order of the input or on article names.
+    """
 
     id: str
     members: tuple[Member, ...]
     story: str | None = None  # set when the members are versions of one story, not copies
+    center: int = 0
+
+    @property
+    def substantive(self) -> bool:
+        """Whether a member changes a number or a word of the first."""
+        return any(c in SUBSTANTIVE for m in self.members for c in m.changes)
 
     @property
     def articles(self) -> int:
@@ -101,7 +118,8 @@ class Contained:
 
     `containment` is the share of the inner paragraph's word 3-grams found in the outer;
     `span` the (start, end) characters of the outer's text that the inner matches;
-    `changes` the classes of the later paragraph relative to the earlier one.
+    `changes` the classes of the later paragraph relative to the earlier one;
+    `inner_first` whether the inner paragraph is the earlier of the two.
     """
 
     outer: Member
@@ -111,6 +129,20 @@ class Contained:
     span: tuple[int, int]
     changes: tuple[str, ...]
     story: str | None = None  # set when the two are versions of one story
+    inner_first: bool = False
+
+    @property
+    def earlier(self) -> Member:
+        return self.inner if self.inner_first else self.outer
+
+    @property
+    def later(self) -> Member:
+        return self.outer if self.inner_first else self.inner
+
+    @property
+    def substantive(self) -> bool:
+        """Whether the later paragraph changes a number or a word of the earlier."""
+        return any(c in SUBSTANTIVE for c in self.changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +196,44 @@ class StoryVersions:
     diffs: tuple[VersionDiff, ...]
 
 
+class Side(NamedTuple):
+    """One article of a story relation.
+
+    `paragraphs`: its paragraphs that can be compared (long enough, not standing text);
+    `shared`: how many of those the other article holds; `published`: its publication
+    time as its metadata gives it (None when unknown).
+    """
+
+    article: str
+    article_index: int
+    source: str
+    line: int | None
+    paragraphs: int
+    shared: int
+    published: str | None = None
+
+
+class Relation(NamedTuple):
+    """Two articles that share near-duplicate paragraphs: the story relation, once.
+
+    kind: "republished" (each holds all of the other's paragraphs), "extended" (the
+    later holds all of the earlier's and adds its own), "shortened" (the later holds
+    part of the earlier's and adds none), "quotes" (they share only quotations),
+    "partial" (they share some paragraphs, each has its own), or "version" (versions of
+    one story, `story`). `clusters` and `contained` name what they share (cluster ids;
+    indices into the scan's contained pairs). `substantive`: a shared paragraph has a
+    number or a word changed. Named tuples, as `Member`: an archive has many.
+    """
+
+    kind: str
+    earlier: Side
+    later: Side
+    substantive: bool
+    clusters: tuple[str, ...]
+    contained: tuple[int, ...]
+    story: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ShortRepeat:
     """A paragraph too short to cluster that appears more than once in one article."""
@@ -171,6 +241,8 @@ class ShortRepeat:
     article: str
     paragraphs: tuple[int, ...]
     text: str
+    source: str = ""
+    line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +258,7 @@ class ScanResult:
     stories: tuple[StoryVersions, ...]
     params: Mapping[str, Any]
     seconds: float
+    relations: tuple[Relation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,14 +5,24 @@ The shapes are the contract documented in the README; fields are only ever added
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
 
-from .changes import SUBSTANTIVE
 from .errors import InputError, printable
-from .model import Cleaned, Cluster, Contained, Member, ScanResult, Standing, StoryVersions
+from .gcpause import paused
+from .model import (
+    Cleaned,
+    Cluster,
+    Contained,
+    Member,
+    Relation,
+    ScanResult,
+    Side,
+    Standing,
+    StoryVersions,
+)
 
 SCHEMA_VERSION = 1
 
@@ -21,8 +31,18 @@ def _round(x: float) -> float:
     return round(x, 4)
 
 
+def source_record(source: str, line: int | None) -> dict[str, Any]:
+    """Where an article was read: the file, and the line for JSON Lines (else null)."""
+    return {"file": source, "line": line}
+
+
 def _place(m: Member) -> dict[str, Any]:
-    return {"article": m.article, "paragraph": m.paragraph, "text": m.text}
+    return {
+        "article": m.article,
+        "paragraph": m.paragraph,
+        "text": m.text,
+        "source": source_record(m.source, m.line),
+    }
 
 
 def member_record(m: Member) -> dict[str, Any]:
@@ -33,18 +53,19 @@ def member_record(m: Member) -> dict[str, Any]:
         "similarity": _round(m.similarity),
         "changes": list(m.changes),
         "text": m.text,
+        "source": source_record(m.source, m.line),
     }
 
 
 def cluster_record(cluster: Cluster) -> dict[str, Any]:
-    """One cluster: its id, size, how many articles, and the members (first = representative)."""
-    substantive = any(c in SUBSTANTIVE for m in cluster.members for c in m.changes)
+    """One cluster: its id, size, how many articles, and the members (the earliest first)."""
     return {
         "id": cluster.id,
         "size": len(cluster.members),
         "articles": cluster.articles,
-        "substantive": substantive,
+        "substantive": cluster.substantive,
         "story": cluster.story,
+        "center": cluster.center,
         "members": [member_record(m) for m in cluster.members],
     }
 
@@ -59,6 +80,31 @@ def contained_record(pair: Contained) -> dict[str, Any]:
         "span": list(pair.span),
         "changes": list(pair.changes),
         "story": pair.story,
+        "earlier": "inner" if pair.inner_first else "outer",
+        "substantive": pair.substantive,
+    }
+
+
+def _side(side: Side) -> dict[str, Any]:
+    return {
+        "article": side.article,
+        "source": source_record(side.source, side.line),
+        "published": side.published,
+        "paragraphs": side.paragraphs,
+        "shared": side.shared,
+    }
+
+
+def relation_record(relation: Relation) -> dict[str, Any]:
+    """A story relation: the earlier and the later article, what they share, its kind."""
+    return {
+        "kind": relation.kind,
+        "earlier": _side(relation.earlier),
+        "later": _side(relation.later),
+        "substantive": relation.substantive,
+        "story": relation.story,
+        "clusters": list(relation.clusters),
+        "contained": list(relation.contained),
     }
 
 
@@ -75,6 +121,7 @@ def standing_record(entry: Standing) -> dict[str, Any]:
                 "paragraph": m.paragraph,
                 "similarity": _round(m.similarity),
                 "text": m.text,
+                "source": source_record(m.source, m.line),
             }
             for m in entry.members
         ],
@@ -86,13 +133,20 @@ def error_record(problem: InputError) -> dict[str, Any]:
     return {"file": problem.source, "line": problem.line, "message": problem.reason}
 
 
-def _head(result: ScanResult) -> dict[str, Any]:
+def _head(result: ScanResult, skipped: Mapping[str, int], config: str | None) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "articles": result.articles,
         "paragraphs": result.paragraphs,
         "seconds": round(result.seconds, 3),
-        "params": dict(result.params),
+        "params": {**result.params, "config": config},
+        "substantive": {
+            "relations": sum(r.substantive for r in result.relations),
+            "clusters": sum(c.substantive for c in result.clusters),
+            "contained": sum(c.substantive for c in result.contained),
+        },
+        "skipped": dict(skipped),
+        "relations": [relation_record(r) for r in result.relations],
     }
 
 
@@ -124,25 +178,52 @@ def _tail(result: ScanResult, errors: Sequence[InputError]) -> dict[str, Any]:
         "stories": [story_record(s) for s in result.stories],
         "standing": [standing_record(s) for s in result.standing],
         "short_repeats": [
-            {"article": r.article, "paragraphs": list(r.paragraphs), "text": r.text}
+            {
+                "article": r.article,
+                "paragraphs": list(r.paragraphs),
+                "text": r.text,
+                "source": source_record(r.source, r.line),
+            }
             for r in result.short_repeats
         ],
         "errors": [error_record(e) for e in errors],
     }
 
 
-def scan_document(result: ScanResult, errors: Sequence[InputError] = ()) -> dict[str, Any]:
-    """The whole scan as one JSON object."""
+def scan_document(
+    result: ScanResult,
+    errors: Sequence[InputError] = (),
+    *,
+    skipped: Mapping[str, int] | None = None,
+    config: str | None = None,
+) -> dict[str, Any]:
+    """The whole scan as one JSON object.
+
+    `skipped` counts the items not read because they are not text, by kind
+    (`Diagnostics.skipped`); `config` names the configuration file the parameters
+    came from, if any.
+    """
     clusters = [cluster_record(c) for c in result.clusters]
-    return {**_head(result), "clusters": clusters, **_tail(result, errors)}
+    head = _head(result, skipped or {}, config)
+    return {**head, "clusters": clusters, **_tail(result, errors)}
 
 
-def scan_document_bytes(result: ScanResult, errors: Sequence[InputError] = ()) -> Iterator[bytes]:
+def scan_document_bytes(
+    result: ScanResult,
+    errors: Sequence[InputError] = (),
+    *,
+    skipped: Mapping[str, int] | None = None,
+    config: str | None = None,
+) -> Iterator[bytes]:
     """`scan_document` serialized piece by piece, so a big result is never one string."""
-    yield orjson.dumps(_head(result))[:-1] + b',"clusters":['
+    with paused():  # the records of a big scan are many small containers, and no cycles
+        head = orjson.dumps(_head(result, skipped or {}, config))
+    yield head[:-1] + b',"clusters":['
     for i, cluster in enumerate(result.clusters):
         yield (b"," if i else b"") + orjson.dumps(cluster_record(cluster))
-    yield b"]," + orjson.dumps(_tail(result, errors))[1:] + b"\n"
+    with paused():
+        tail = orjson.dumps(_tail(result, errors))
+    yield b"]," + tail[1:] + b"\n"
 
 
 def clean_record(cleaned: Cleaned) -> dict[str, Any]:

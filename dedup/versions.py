@@ -61,8 +61,8 @@ def stories(articles: Sequence[Article]) -> dict[str, list[int]]:
     by_headline: dict[str, list[int]] = {}
     for i, article in enumerate(articles):
         story = article.story
-        if story is None:
-            continue
+        if story is None or not (story.guid or story.previous or story.headline):
+            continue  # nothing to tell a story by (a JSON Lines record's date alone)
         if story.headline:
             by_headline.setdefault(headline_stem(story.headline), []).append(i)
         keys = [k for k in (story.guid, story.previous, article.id) if k]

@@ -26,9 +26,14 @@ def test_scan_json_is_the_documented_contract(dedup: Invoke, seed: Path) -> None
         "similarity": 1.0,
         "changes": ["identical"],
         "text": seed.read_text().splitlines()[3],
+        "source": {"file": str(seed), "line": None},
     }
     assert second["paragraph"] == 8 and second["text"].endswith(KIRBY_END)
     assert second["changes"] == ["punctuation"]
+    assert cluster["center"] in (0, 1) and cluster["substantive"] is False
+    assert doc["relations"] == [] and doc["skipped"] == {}
+    assert doc["substantive"] == {"relations": 0, "clusters": 0, "contained": 0}
+    assert doc["params"]["config"] is None
 
 
 def test_json_is_the_default_when_stdout_is_not_a_terminal(dedup: Invoke, seed: Path) -> None:
@@ -49,7 +54,9 @@ def test_terminal_format_shows_the_added_period(dedup: Invoke, seed: Path) -> No
     assert out.status == 1
     assert "1 article · 12 paragraphs · 1 cluster (2 paragraphs)" in out.stdout
     assert 'ceasefire{+.+}"' in out.stdout  # the difference, visible without colour
-    assert "¶3" in out.stdout and "¶8" in out.stdout
+    assert "wire-milley-kirby.txt ¶4" in out.stdout and "wire-milley-kirby.txt ¶9" in out.stdout
+    assert "↳ period added at the end" in out.stdout
+    assert "\x1b" not in out.stdout  # --color never: no bold, no reverse video either
 
 
 def test_exit_zero_when_nothing_is_found(dedup: Invoke, tmp_path: Path) -> None:
@@ -81,7 +88,7 @@ def test_clean_one_file_goes_to_stdout(dedup: Invoke, seed: Path) -> None:
     assert out.status == 1
     lines = seed.read_text().splitlines()
     assert out.stdout.splitlines() == lines[:8] + lines[9:]
-    assert "removed ¶8 (repeats ¶3)" in out.stderr
+    assert "removed ¶9 (repeats ¶4)" in out.stderr  # counted from ¶1, as editors do
 
 
 def test_clean_jsonl_records(dedup: Invoke, seed: Path) -> None:

@@ -1,6 +1,9 @@
+import dataclasses
 from pathlib import Path
 
 from dedup import Article, Diagnostics, Params, read_paths, scan
+from dedup.shingle import shingle
+from dedup.verify import jaccard_text
 
 
 def articles_from(path: Path) -> list[Article]:
@@ -72,16 +75,34 @@ def test_no_reported_pair_is_below_the_threshold(reuters: list) -> None:
         assert all(m.similarity >= 0.85 for m in cluster.members)
 
 
-def test_cluster_ids_and_members_do_not_depend_on_input_order(reuters: list) -> None:
+def test_clusters_and_ids_do_not_depend_on_input_order_or_names(reuters: list) -> None:
+    """Which paragraphs cluster, around which text (the id), never depends on the order of
+    the input or on article names; only which copy is shown first does (input order,
+    when no article says when it was published)."""
     articles = [Article(r["id"], tuple(r["paragraphs"]), "r", "jsonl") for r in reuters[:3000]]
     forward = scan(articles, Params(), workers=1)
     backward = scan(articles[::-1], Params(), workers=2)
+    renamed = scan(
+        [dataclasses.replace(a, id=f"{9999 - i:04d}") for i, a in enumerate(articles)],
+        Params(),
+        workers=1,
+    )
+    name = {f"{9999 - i:04d}": a.id for i, a in enumerate(articles)}
 
-    def shape(result):  # type: ignore[no-untyped-def]
+    def shape(result, names=None):  # type: ignore[no-untyped-def]
+        names = names or {}
         return {
-            c.id: [(m.article, m.paragraph, m.similarity) for m in c.members]
+            c.id: {(names.get(m.article, m.article), m.paragraph) for m in c.members}
             for c in result.clusters
         }
 
-    assert shape(forward) == shape(backward)
+    assert shape(forward) == shape(backward) == shape(renamed, name)
     assert len(forward.clusters) > 100
+    position = {a.id: i for i, a in enumerate(articles)}
+    for cluster in backward.clusters:  # the earliest copy first: here, the input order
+        order = [(-position[m.article], m.paragraph) for m in cluster.members]
+        assert order == sorted(order)
+    for cluster in forward.clusters:
+        center = cluster.members[cluster.center]
+        assert f"{int(shingle([center.text], 5).digests[0]):016x}" == cluster.id
+        assert all(jaccard_text(m.text, center.text, Params()) >= 0.8 for m in cluster.members)

@@ -72,22 +72,41 @@ def test_one_record_per_line_in_order_with_errors(dedup: Invoke, tmp_path: Path)
     assert len(out.stderr.strip().splitlines()) == 3
 
 
-def test_the_index_survives_a_restart_and_resending_replaces(dedup: Invoke, tmp_path: Path) -> None:
+def test_the_index_survives_a_restart_and_a_resent_id_is_unchanged_or_replaced(
+    dedup: Invoke, tmp_path: Path
+) -> None:
     index = tmp_path / "idx"
     dedup("filter", "--index", index, input=record("a1", LEAD, OTHER) + "\n")
-    again = dedup("filter", "--index", index, input=record("a1", LEAD, OTHER) + "\n")
-    assert json.loads(again.stdout)["duplicates"] == []  # not matched against itself
-    assert json.loads(again.stdout)["dedup"]["replaced"] is True
-    copy = dedup("filter", "--index", index, "--no-add", input=record("b1", OTHER) + "\n")
+    again = json.loads(dedup("filter", "--index", index, input=record("a1", LEAD, OTHER)).stdout)
+    assert again["duplicates"] == []  # not matched against itself
+    assert again["dedup"] == {  # the same feed sent twice: already ingested, left as it is
+        "status": "unchanged",
+        "added": False,
+        "replaced": False,
+        "version_of": None,
+        "relation": None,
+        "revision": None,
+    }
+    edited = LEAD.replace("next week", "next month")
+    changed = json.loads(dedup("filter", "--index", index, input=record("a1", edited)).stdout)
+    assert changed["dedup"]["status"] == "new" and changed["dedup"]["replaced"] is True
+    assert changed["dedup"]["revision"] == {  # what changed from the stored one
+        "unchanged": 0,
+        "changed": [{"from": 0, "to": 0, "changes": ["words"]}],
+        "added": [],
+        "removed": [1],
+    }
+    copy = dedup("filter", "--index", index, "--no-add", input=record("b1", edited) + "\n")
     assert json.loads(copy.stdout)["dedup"] == {
         "status": "duplicate",
         "added": False,
         "replaced": False,
         "version_of": None,
         "relation": None,
+        "revision": None,
     }
     stats = json.loads(dedup("index", "stats", "--index", index).stdout)
-    assert (stats["articles"], stats["paragraphs"]) == (1, 2)
+    assert (stats["articles"], stats["paragraphs"]) == (1, 1)
 
 
 def test_opening_with_other_parameters_is_refused(dedup: Invoke, tmp_path: Path) -> None:
@@ -115,9 +134,10 @@ def test_index_add_remove_prune(dedup: Invoke, tmp_path: Path, seed: Path) -> No
     index = tmp_path / "idx"
     assert dedup("index", "add", "--index", index, seed.parent).status == 0
     stats = json.loads(dedup("index", "stats", "--index", index).stdout)
-    assert stats["articles"] == 1 and stats["params"]["shingle_size"] == "5"
+    assert stats["articles"] == 1 and stats["params"]["shingle_size"] == 5  # a number
     assert dedup("index", "remove", "--index", index, "nope").status == 2
-    assert dedup("index", "remove", "--index", index, "wire-milley-kirby.txt").status == 0
+    removed = dedup("index", "remove", "--index", index, "wire-milley-kirby.txt")
+    assert removed.status == 0 and f"dedup: removed 1 article from {index}" in removed.stderr
     dedup("index", "add", "--index", index, seed.parent)
     assert dedup("index", "prune", "--index", index, "--older-than", "1h").status == 0
     assert json.loads(dedup("index", "stats", "--index", index).stdout)["articles"] == 1

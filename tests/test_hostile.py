@@ -15,6 +15,7 @@ import itertools
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import tempfile
@@ -814,3 +815,69 @@ def test_clean_writes_back_every_field_exactly(tmp_path: Path) -> None:
     assert after[0] == {**before[0], "paragraphs": [LEAD, SECOND]}
     assert after[1] == {**before[1], "text": QUOTED}
     assert after[1]["id"] == int(BIG) and after[1]["x"] == decimal.Decimal("1e400")
+
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # the colours and styles dedup itself writes
+
+
+def newsml_item(guid: str, *paragraphs: str) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        '<?xml version="1.0"?>\n<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" '
+        f'guid="{guid}" version="1"><itemMeta><itemClass qcode="ninat:text"/></itemMeta>'
+        '<contentSet><inlineXML contenttype="application/nitf+xml"><nitf><body><body.content>'
+        f"{body}</body.content></body></nitf></inlineXML></contentSet></newsItem>\n"
+    )
+
+
+def test_markup_in_names_ids_and_text_is_printed_as_written(tmp_path: Path) -> None:
+    """Issue 11, item 4: rich markup from input never crashes or rewrites the report."""
+    folder = tmp_path / "in"
+    bold = f"[bold]x[/bold] {SECOND}"
+    write(folder / "[/]x.txt", f"{LEAD}\n\n{bold}\n\n[/] short one\n\n[/] short one\n\n{bold}\n")
+    write(folder / "[/]empty.txt", "")
+    write(folder / "item.xml", newsml_item("[/]", QUOTED, QUOTED))
+    good_text(tmp_path)
+    for color in ("always", "never"):
+        done = dedup(
+            "scan", "--format", "terminal", "--color", color, "in", "good.txt", cwd=tmp_path
+        )
+        out = SGR.sub("", done.stdout.decode())
+        assert done.status == 2 and "MarkupError" not in done.stderr, done.stderr
+        assert "[/]x.txt ¶2" in out and "[bold]x[/bold] Officials" in out
+        assert "[/] short one" in out and "[/]:1 ¶1" in out and "good.txt ¶1" in out
+        assert "dedup: error: " in done.stderr and "[/]empty.txt: empty file" in done.stderr
+    done = dedup("scan", "--format", "html", folder, tmp_path / "good.txt")
+    assert "[bold]x[/bold] Officials" in done.stdout.decode() and done.status == 2
+
+
+def test_escape_sequences_from_input_never_reach_the_terminal(tmp_path: Path) -> None:
+    """Issue 11, item 5: ESC sequences in ids, text and file names are shown, not obeyed,
+    on stdout and on stderr, whatever --color says."""
+    title, clear = "\x1b]0;pwned\x07", "\x1b[2J\x1b[H"
+    link = "\x1b]8;;http://evil.example/\x1b\\click here\x1b]8;;\x1b\\"
+    paragraph = f"{LEAD} {clear}{link}"
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        record(f"story{title}", paragraph, SECOND, paragraph) + "\n" + '{"id": "x\\u009b2J"' + "\n"
+    )
+    named = tmp_path / f"evil{title}.txt"
+    named.write_text("")
+    for color in ("always", "never", "auto"):
+        done = dedup(
+            "scan", "--format", "terminal", "--color", color, feed.name, named.name, cwd=tmp_path
+        )
+        assert done.status == 2, done.stderr
+        for stream in (done.stdout.decode(), done.stderr):
+            assert (
+                "\x1b" not in SGR.sub("", stream) and "\x9b" not in stream and "\x07" not in stream
+            )
+        out = SGR.sub("", done.stdout.decode())
+        assert "story\\x1b]0;pwned\\x07 ¶1" in out and "\\x1b[2J" in out
+        assert "evil\\x1b]0;pwned\\x07.txt: empty file" in done.stderr
+        if color == "never":
+            assert "\x1b" not in done.stdout.decode()
+    done = dedup("clean", "--format", "jsonl", feed.name, cwd=tmp_path)
+    assert (
+        "\x1b" not in SGR.sub("", done.stderr) and "story\\x1b]0;pwned\\x07: removed" in done.stderr
+    )

@@ -15,6 +15,7 @@ import pytest
 from conftest import SEED, Invoke
 from hypothesis import given
 from hypothesis import strategies as st
+from newsroom import STORIES, newsroom
 
 from dedup import Article, Params, scan, scan_document
 from dedup.edits import paste_copy
@@ -59,6 +60,7 @@ def doc() -> dict[str, Any]:
     articles = [
         Article("seed.txt", tuple(SEED.read_text().splitlines()), "", ""),
         Article("desk-edits.txt", tuple(desk_edits()), "", ""),
+        Article("budget-dailypost.txt", tuple(republished()), "", ""),
         Article(
             'odd <id> & "quotes".txt',
             (HOSTILE, "Filler paragraph.", HOSTILE, "Shr NA", "Shr NA"),
@@ -72,8 +74,20 @@ def doc() -> dict[str, Any]:
 
 def sections(page: str, kind: str) -> dict[str, str]:
     """The inner HTML of each `<section class="{kind} ..." id="...">`, by id."""
-    found = re.findall(rf'<section class="{kind}[^"]*" id="([^"]+)">(.*?)</section>', page, re.S)
+    found = re.findall(
+        rf'<section class="{kind}[^"]*" id="([^"]+)"[^>]*>(.*?)</section>', page, re.S
+    )
     return dict(found)
+
+
+def rows(page: str) -> dict[str, str]:
+    """The inner HTML of each anchored row of a story relation (`<tr id="...">`), by id."""
+    return dict(re.findall(r'<tr id="([^"]+)">(.*?)</tr>', page, re.S))
+
+
+def republished() -> list[str]:
+    """BUDGET as a second outlet ran it: a dateline added."""
+    return ["FRANKFURT (Daily Post) - " + BUDGET[0], *BUDGET[1:]]
 
 
 def test_the_document_has_what_the_tests_need(doc: dict[str, Any]) -> None:
@@ -82,6 +96,10 @@ def test_the_document_has_what_the_tests_need(doc: dict[str, Any]) -> None:
     assert any("merged" in p["changes"] for p in doc["contained"])
     assert {s["kind"] for s in doc["standing"]} >= {"recurring", "promo", "caption"}
     assert doc["short_repeats"]
+    [relation] = doc["relations"]
+    assert (
+        relation["later"]["article"] == "budget-dailypost.txt" and relation["kind"] == "shortened"
+    )
 
 
 def test_text_is_escaped(doc: dict[str, Any]) -> None:
@@ -97,20 +115,29 @@ def test_page_needs_nothing_but_itself(doc: dict[str, Any]) -> None:
         assert outside not in page
 
 
-def test_every_cluster_pair_and_standing_entry_appears(doc: dict[str, Any]) -> None:
+def test_every_relation_cluster_pair_and_standing_entry_appears(doc: dict[str, Any]) -> None:
     page = render(doc)
-    clusters = sections(page, "cluster")
-    assert list(clusters) == [f"cluster-{c['id']}" for c in doc["clusters"]]
+    clusters, pairs, shared = sections(page, "cluster"), sections(page, "pair"), rows(page)
     for c in doc["clusters"]:
-        body = clusters[f"cluster-{c['id']}"]
-        for m in c["members"]:
-            assert (
-                f'{html.escape(m["article"])}</span> <span class="para">¶{m["paragraph"]}<' in body
-            )
-    pairs = sections(page, "pair")
-    assert len(pairs) == len(doc["contained"])
-    for p, body in zip(doc["contained"], pairs.values(), strict=True):
-        assert f"containment {p['containment']:.2f} · similarity {p['similarity']:.2f}" in body
+        anchor = f"cluster-{c['id']}"
+        assert anchor in clusters or anchor in shared
+        if anchor in clusters:  # every copy, its place counted from ¶1
+            for m in c["members"]:
+                place = (
+                    f'{html.escape(m["article"])}</span> <span class="para">¶{m["paragraph"] + 1}<'
+                )
+                assert place in clusters[anchor]
+    for i, _p in enumerate(doc["contained"]):
+        anchor = f"pair-{i + 1}"
+        assert anchor in pairs or anchor in shared
+    relations = sections(page, "relation")
+    assert len(relations) == len(doc["relations"])
+    for r, body in zip(doc["relations"], relations.values(), strict=True):
+        assert (
+            f"{r['later']['article']} repeats all" in html.unescape(body) or r["kind"] != "extended"
+        )
+        for cluster_id in r["clusters"]:
+            assert f'<tr id="cluster-{cluster_id}">' in body
     standing = page.split('<section id="standing">')[1].split("</section>")[0]
     assert standing.count("<tr>") == len(doc["standing"]) + 1  # the head
     for s in doc["standing"]:
@@ -125,6 +152,8 @@ def test_every_cluster_pair_and_standing_entry_appears(doc: dict[str, Any]) -> N
 def test_badges_carry_the_change_classes(doc: dict[str, Any]) -> None:
     clusters = sections(render(doc), "cluster")
     for c in doc["clusters"]:
+        if f"cluster-{c['id']}" not in clusters:
+            continue  # shown as rows of a story relation
         body = clusters[f"cluster-{c['id']}"]
         shown = set(re.findall(r'data-change="(\w+)"', body))
         assert shown == {x for m in c["members"] for x in m["changes"]} - {"identical"}
@@ -138,28 +167,31 @@ def test_badges_carry_the_change_classes(doc: dict[str, Any]) -> None:
 def test_identical_copies_say_same_text(doc: dict[str, Any]) -> None:
     [hostile] = [c for c in doc["clusters"] if c["members"][0]["text"] == HOSTILE]
     body = sections(render(doc), "cluster")[f"cluster-{hostile['id']}"]
-    assert body.count("same text") == 1 and body.count("alert") == 1
+    assert body.count("same text") == 1 and body.count("alert") == 2  # heading, then the text
 
 
 def test_long_sections_are_capped_with_a_note(doc: dict[str, Any]) -> None:
     page = render(doc, max_members=1, max_items=1)
-    assert len(sections(page, "cluster")) == 1 and len(sections(page, "pair")) == 1
-    assert f"… and {len(doc['clusters']) - 1} more cluster" in page
-    assert "… and 1 more paragraph (--format json lists all)" in page
+    assert len(sections(page, "cluster")) + len(sections(page, "pair")) == 1
+    others = len(re.findall(r'<section class="(?:cluster|pair)', render(doc)))
+    assert f"… and {others - 1} more items (--format json lists all)" in page
+    assert re.search(r"… and \d+ more paragraphs? \(--format json lists all\)", page)
 
 
 def test_reuters_page_shows_every_cluster_and_stays_small(reuters: list[dict[str, Any]]) -> None:
     articles = [Article(r["id"], tuple(r["paragraphs"]), "r", "jsonl") for r in reuters]
     document = scan_document(scan(articles, Params()))
     page = render(document)
-    assert len(sections(page, "cluster")) == len(document["clusters"]) > 3000
+    shown = set(sections(page, "cluster")) | set(rows(page))
+    assert {f"cluster-{c['id']}" for c in document["clusters"]} <= shown
+    assert len(document["clusters"]) > 3000 and len(document["relations"]) > 900
     assert len(page.encode()) < 6_000_000
 
 
 def plain(fragment: str, drop: str) -> str:
     """The text of a diff fragment without the `drop` pieces ("del" or "ins")."""
     return html.unescape(
-        re.sub(r"<[^>]+>", "", re.sub(rf"<{drop}>.*?</{drop}>", "", fragment, flags=re.S))
+        re.sub(r"<[^>]+>", "", re.sub(rf"<{drop}[ >].*?</{drop}>", "", fragment, flags=re.S))
     )
 
 
@@ -182,7 +214,8 @@ def test_cli_writes_the_page(dedup: Invoke, seed: Path) -> None:
     out = dedup("scan", "--format", "html", seed)
     assert out.status == 1
     assert out.stdout.startswith("<!DOCTYPE html>")
-    assert "ceasefire<ins>.</ins>&quot;" in out.stdout
+    assert 'ceasefire<ins class="p">.</ins>&quot;' in out.stdout  # a dropped period, boxed
+    assert '<p class="marks">period added at the end</p>' in out.stdout
 
 
 def chromium() -> str:
@@ -195,8 +228,21 @@ def chromium() -> str:
     return found
 
 
+def dump_dom(page: Path, profile: Path) -> str:
+    """The page as headless Chromium has laid it out (its DOM after loading)."""
+    flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+    flags += "--disable-background-networking --disable-component-update --disable-sync"
+    done = subprocess.run(
+        [chromium(), *flags.split(), f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "</html>" in done.stdout, done.stderr[-2000:]
+    return done.stdout
+
+
 def test_the_page_in_a_browser(dedup: Invoke, seed: Path, tmp_path: Path) -> None:
-    browser = chromium()
     corpus = tmp_path / "copy"
     corpus.mkdir()
     shutil.copy(seed, corpus / seed.name)
@@ -205,27 +251,13 @@ def test_the_page_in_a_browser(dedup: Invoke, seed: Path, tmp_path: Path) -> Non
     assert out.status == 1
     page = tmp_path / "report.html"
     page.write_text(out.stdout)
-    flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-    flags += "--disable-background-networking --disable-component-update --disable-sync"
-    done = subprocess.run(
-        [
-            browser,
-            *flags.split(),
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    dom = done.stdout
-    assert "</html>" in dom, done.stderr[-2000:]
+    dom = dump_dom(page, tmp_path / "profile")
 
     clusters = sections(dom, "cluster")
     [kirby] = [body for body in clusters.values() if "John Kirby" in body]
-    assert "wire-milley-kirby.txt</span>" in kirby and 'ceasefire<ins>.</ins>"' in kirby
-    assert 'data-change="punctuation"' in kirby
+    assert "wire-milley-kirby.txt</span>" in kirby and 'ceasefire<ins class="p">.</ins>"' in kirby
+    assert 'data-change="punctuation"' in kirby and "period added at the end" in kirby
+    assert '<span class="para">¶4</span>' in kirby and '<span class="para">¶9</span>' in kirby
     assert any('data-change="number"' in body and "flag" in body for body in clusters.values())
 
     pairs = sections(dom, "pair")
@@ -235,3 +267,33 @@ def test_the_page_in_a_browser(dedup: Invoke, seed: Path, tmp_path: Path) -> Non
     rows = re.findall(r"<tr>(.*?)</tr>", standing, re.S)
     assert any("<td>promo</td>" in r and "ALSO READ: Putin" in r for r in rows)
     assert any("<td>caption</td>" in r and "(MANDEL NGAN / AFP)" in r for r in rows)
+    how = dom.split('<details class="how">')[1].split("</details>")[0]
+    assert "How this was computed" in how and "num_perm" in how  # folded, not a card
+    assert "num_perm" not in dom.split('<div class="summary">')[1].split("</div>")[0]
+
+
+def test_the_editor_sees_stories_first_then_the_changes_that_matter(
+    dedup: Invoke, tmp_path: Path
+) -> None:
+    """Issue 13's newsroom: the republished story comes first, as one relation; then the
+    pasted 12 → 15 paragraph, before the quote pasted with other quote marks."""
+    folder = newsroom(tmp_path / "copy")
+    out = dedup("scan", "--format", "html", *(folder / name for name in STORIES))
+    assert out.status == 1
+    page = tmp_path / "report.html"
+    page.write_text(out.stdout)
+    dom = dump_dom(page, tmp_path / "profile")
+    main = dom.split("<main>")[1]
+    order = [m.group(1) for m in re.finditer(r'<section class="(relation|cluster|pair)', main)]
+    assert order == ["relation", "pair", "cluster"]
+    relation = next(iter(sections(main, "relation").values()))
+    said = html.unescape(re.sub(r"<[^>]+>", "", relation))
+    assert "bridge-reopens-dailypost.txt republishes " in said and "all 5 paragraphs" in said
+    assert said.count("same text") == 4 and 'data-change="extended"' in relation
+    [pair] = sections(main, "pair").values()
+    assert "¶4 repeats ¶1 with a number changed (12 → 15)" in html.unescape(pair)
+    assert "substantive change" in pair
+    [quote] = sections(main, "cluster").values()
+    assert 'data-change="glyphs"' in quote and "instead of opening curly quote" in quote
+    tiles = re.findall(r"<b>([\d,]+)</b><span>([^<]+)</span>", dom)
+    assert ("1", "substantive change") in tiles and ("1", "story relation") in tiles

@@ -263,10 +263,26 @@ def test_restart_and_reopen(server: Server, dedup: Invoke) -> None:
         "replaced": False,
         "version_of": None,
         "relation": None,
+        "revision": None,
     }
     stats = json.loads(dedup("index", "stats", "--index", server.url).stdout)
     assert (stats["articles"], stats["paragraphs"]) == (1, 2)
-    assert stats["params"]["shingle_size"] == "5"
+    assert stats["params"]["shingle_size"] == 5
+
+
+def test_a_resent_id_is_unchanged_or_says_what_changed(server: Server, dedup: Invoke) -> None:
+    first = record("a1", LEAD, OTHER) + "\n"
+    assert dedup("filter", "--index", server.url, input=first).status == 0
+    again = json.loads(dedup("filter", "--index", server.url, input=first).stdout)["dedup"]
+    assert (again["status"], again["added"], again["replaced"]) == ("unchanged", False, False)
+    edited = record("a1", LEAD.replace("next week", "next month")) + "\n"
+    changed = json.loads(dedup("filter", "--index", server.url, input=edited).stdout)["dedup"]
+    assert changed["replaced"] is True and changed["revision"] == {
+        "unchanged": 0,
+        "changed": [{"from": 0, "to": 0, "changes": ["words"]}],
+        "added": [],
+        "removed": [1],
+    }
 
 
 def test_other_parameters_are_refused(server: Server, dedup: Invoke) -> None:

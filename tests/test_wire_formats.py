@@ -467,15 +467,16 @@ def test_status_is_normalized(value: str, expected: str | None) -> None:
     assert story.status(value) == expected
 
 
-def test_a_ninjs_record_without_paragraphs_is_an_error_with_its_line(tmp_path: Path) -> None:
+def test_a_ninjs_text_record_without_paragraphs_is_a_warning_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "feed.jsonl"
     lines = (FIXTURES / "ninjs-records.jsonl").read_text().splitlines()
-    empty = json.dumps({"uri": "urn:x", "body_html": "<div>No paragraphs.</div>"})
+    empty = json.dumps({"uri": "urn:x", "type": "text", "body_html": "<div> </div>"})
     path.write_text("\n".join([lines[0], empty, lines[1]]) + "\n")
     [source], diagnostics = read(path)
     assert [a.story.version for a in source.articles if a.story] == ["1", "2"]
-    [error] = diagnostics.errors
-    assert (error.line, error.reason) == (2, "ninjs record without a body with paragraphs")
+    assert diagnostics.errors == []
+    [warning] = diagnostics.warnings
+    assert (warning.line, warning.reason) == (2, "a ninjs text item without a body with paragraphs")
 
 
 def test_a_ninjs_file_with_a_key_given_twice_is_not_read(tmp_path: Path) -> None:

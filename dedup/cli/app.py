@@ -25,7 +25,7 @@ from .common import (
     EXIT_PIPE,
     Interrupted,
     PipeClosed,
-    stderr,
+    say,
 )
 
 
@@ -75,25 +75,36 @@ def _leave_now(status: int) -> NoReturn:
     os._exit(status)
 
 
+def _usage(err: click.ClickException) -> str:
+    """A click error in dedup's own style: one line, pointing at the command's help."""
+    message = err.format_message()
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    ctx = getattr(err, "ctx", None)
+    if isinstance(err, click.UsageError) and ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with `argv` and return the exit status (never raises for user errors)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         status = cli.main(args=argv, prog_name="dedup", standalone_mode=False)
     except Interrupted as err:
-        stderr().print(f"dedup: interrupted: {err}", soft_wrap=True, highlight=False, markup=False)
+        say(f"dedup: interrupted: {err}")
         status = EXIT_INTERRUPTED
     except click.exceptions.Abort:
-        stderr().print("dedup: interrupted")
+        say("dedup: interrupted")
         status = EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        stderr().print("dedup: interrupted; nothing was written for the run in progress")
+        say("dedup: interrupted; nothing was written for the run in progress")
         status = EXIT_INTERRUPTED
     except click.ClickException as err:
-        err.show()
+        say(f"dedup: error: {_usage(err)}")
         status = EXIT_ERROR
     except DedupError as err:
-        stderr().print(f"dedup: error: {err}", soft_wrap=True, highlight=False, markup=False)
+        say(f"dedup: error: {err}")
         status = err.exit_code
     except (PipeClosed, BrokenPipeError):
         _quiet_stdout()
@@ -101,11 +112,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # a bug: one line unless asked for more
         if debug:
             raise
-        stderr().print(
-            f"dedup: internal error: {type(err).__name__}: {err} (run with --debug for details)",
-            soft_wrap=True,
-            highlight=False,
-            markup=False,
-        )
+        say(f"dedup: internal error: {type(err).__name__}: {err} (run with --debug for details)")
         status = EXIT_ERROR
     return status if isinstance(status, int) else EXIT_OK

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from .. import formats, writeback
 from ..clean import Keep, clean
 from ..errors import Diagnostics, InputError
 from ..model import Article, Cleaned, Source
 from ..output import clean_record, jsonl
+from ..wording import para
 from .app import cli
 from .common import (
     Run,
@@ -26,6 +26,7 @@ from .common import (
     input_paths,
     interruptible,
     make_run,
+    say,
 )
 
 
@@ -123,10 +124,10 @@ def clean_command(
             cleaned = [c for c in cleaned if c.article.source not in unwritten]
     removed = sum(len(c.removed) + len(c.stripped) for c in cleaned)
     flagged = sum(len(c.flagged) for c in cleaned)
-    if not run.quiet:
-        _report_removals(run.console, cleaned)
+    if not run.quiet and cleaned:
+        _report_removals(cleaned)
         touched = sum(1 for c in cleaned if c.removed or c.stripped)
-        run.console.print(
+        say(
             f"dedup: removed {removed:,} paragraph{'s' if removed != 1 else ''} "
             f"from {touched:,} of {len(cleaned):,} article{'s' if len(cleaned) != 1 else ''}"
             + (f"; kept {flagged:,} flagged for a human (--remove-substantive)" if flagged else "")
@@ -205,20 +206,21 @@ def _write_sources(
     return unwritten - {formats.STDIN}
 
 
-def _report_removals(console: Console, cleaned: Sequence[Cleaned]) -> None:
-    """One stderr line per article: what went, and what stayed for a human to look at."""
+def _report_removals(cleaned: Sequence[Cleaned]) -> None:
+    """One stderr line per article: what went, and what stayed for a human to look at
+    (paragraphs counted from ¶1, as editors count them)."""
 
     def other(where: str, a: str, p: int) -> str:
-        return f"{'' if a == where else a + ' '}¶{p}"
+        return f"{'' if a == where else a + ' '}{para(p)}"
 
     for c in cleaned:
         where = c.article.id
-        parts = [f"¶{i} (repeats {other(where, a, p)})" for i, (a, p) in sorted(c.removed.items())]
-        parts += [f"¶{i} (standing text)" for i in c.stripped]
+        parts = [
+            f"{para(i)} (repeats {other(where, a, p)})" for i, (a, p) in sorted(c.removed.items())
+        ]
+        parts += [f"{para(i)} (standing text)" for i in c.stripped]
         if parts:
-            line = f"dedup: {where}: removed {', '.join(parts)}"
-            console.print(line, soft_wrap=True, highlight=False, markup=False)
+            say(f"dedup: {where}: removed {', '.join(parts)}")
         for i, (a, p, changes) in sorted(c.flagged.items()):
             near = other(where, a, p)
-            line = f"dedup: {where}: kept ¶{i}, near {near} but changed: {', '.join(changes)}"
-            console.print(line, soft_wrap=True, highlight=False, markup=False)
+            say(f"dedup: {where}: kept {para(i)}, near {near} but changed: {', '.join(changes)}")

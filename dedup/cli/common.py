@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import signal
 import sys
 import time
@@ -14,11 +15,13 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from .. import detect, formats
-from ..config import Params, load_params
-from ..errors import Diagnostics, InputError
+from ..config import Params, find_config, load_params
+from ..errors import Diagnostics, InputError, printable
 from ..model import Article, ScanResult, Source
+from ..wording import visible
 from ..workers import interrupts_blocked
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
@@ -81,7 +84,14 @@ def stdout_guard() -> Iterator[None]:
 
 @functools.cache
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    """The console for messages: never wrapped (a log or a pipe gets whole lines)."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def say(message: str, style: str = "") -> None:
+    """Print one message on stderr as it is written: never read as markup, control
+    characters (from file names, ids, text) made visible."""
+    stderr().print(Text(visible(message), style=style))
 
 
 class _Bar:
@@ -123,21 +133,26 @@ class _Bar:
 class Run:
     """What one command invocation shares: parameters, diagnostics, progress."""
 
-    def __init__(self, params: Params, workers: int | None, quiet: bool) -> None:
+    def __init__(
+        self, params: Params, workers: int | None, quiet: bool, config: Path | None = None
+    ) -> None:
         self.params = params
         self.workers = workers
         self.quiet = quiet
+        self.config = None if config is None else printable(str(config))
         self.console = stderr()
         self.diagnostics = Diagnostics(self._error, self._warning)
         self.bar = _Bar(enabled=not quiet and self.console.is_terminal)
         self.read = 0  # articles read so far
 
     def _error(self, problem: InputError) -> None:
-        self.console.print(f"[bold red]dedup: error:[/] {problem}", markup=True, soft_wrap=True)
+        line = Text("dedup: error:", style="bold red")
+        self.console.print(line.append(f" {visible(str(problem))}", style="not bold default"))
 
     def _warning(self, problem: InputError) -> None:
         if not self.quiet:
-            self.console.print(f"[yellow]dedup: warning:[/] {problem}", soft_wrap=True)
+            line = Text("dedup: warning:", style="yellow")
+            self.console.print(line.append(f" {visible(str(problem))}", style="default"))
 
     def articles(
         self,
@@ -214,11 +229,15 @@ def input_options(command: F) -> F:
 
 
 def make_run(kwargs: dict[str, Any]) -> Run:
+    """The run for a command's options (those of `engine_options` or `index_options`)."""
     overrides = {
-        k: kwargs.pop(k) for k in ("threshold", "min_words", "shingle_size", "containment")
+        k: kwargs.pop(k, None) for k in ("threshold", "min_words", "shingle_size", "containment")
     }
-    params = load_params(overrides, config=kwargs.pop("config"))
-    return Run(params, kwargs.pop("workers"), kwargs.pop("quiet"))
+    given = kwargs.pop("config")
+    config = given or find_config(Path.cwd())
+    params = load_params(overrides, config=config)
+    shown = given or (None if config is None else Path(os.path.relpath(config)))
+    return Run(params, kwargs.pop("workers", None), kwargs.pop("quiet"), shown)
 
 
 def input_paths(paths: tuple[str, ...]) -> tuple[str, ...]:

@@ -7,31 +7,38 @@ import re
 import sys
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from ..errors import Diagnostics, IndexRefused, InputError
-from ..filter import Filter, verdict_record
+from ..errors import Diagnostics, IndexRefused, InputError, Skipped
+from ..filter import Filter, skipped_record, verdict_record
 from ..formats import STDIN, iter_articles, jsonl
 from ..gcpause import settled
 from ..index import Index, hash_articles, open_index
+from ..wording import visible
 from .app import cli
 from .common import (
     EXIT_ERROR,
     EXIT_OK,
+    F,
     Run,
+    UsageError,
     emit,
     engine_options,
     finish_first,
     input_options,
     interruptible,
     make_run,
+    say,
+    stdout_guard,
 )
 
 _READ = 10_000  # articles read and hashed at once when adding an archive
@@ -39,25 +46,55 @@ _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def index_options(command: Any) -> Any:
-    """--index and --prefix, shared by `filter` and `index`."""
-    command = click.option(
-        "--prefix",
-        default="dedup",
-        show_default=True,
-        envvar="DEDUP_PREFIX",
-        help="Key prefix in Redis, so that several indexes can share one database.",
-    )(command)
-    return click.option(
-        "--index",
-        "spec",
-        required=True,
-        envvar="DEDUP_INDEX",
-        help="The index: a file (embedded, created if missing) or redis://HOST:PORT/DB.",
-    )(command)
+def index_options(create: bool = True) -> Callable[[F], F]:
+    """--index and --prefix, shared by `filter` and `index`; `create`: the command makes
+    the index when it is missing (its help says so)."""
+    where = (
+        "a file (embedded, created if missing) or redis://HOST:PORT/DB"
+        if create
+        else "an existing file or redis://HOST:PORT/DB"
+    )
+
+    def decorate(command: F) -> F:
+        command = click.option(
+            "--prefix",
+            default="dedup",
+            show_default=True,
+            envvar="DEDUP_PREFIX",
+            help="Key prefix in Redis, so that several indexes can share one database "
+            "(also DEDUP_PREFIX).",
+        )(command)
+        return click.option(
+            "--index", "spec", envvar="DEDUP_INDEX", help=f"The index: {where} (also DEDUP_INDEX)."
+        )(command)
+
+    return decorate
 
 
-def _open(run: Run, spec: str, prefix: str, create: bool = True) -> Index:
+def index_params_options(command: F) -> F:
+    """What opening an existing index needs: the parameters it was built with."""
+    options = [
+        click.option(
+            "--min-words", type=click.IntRange(1), help="As the index was built [default: 9]."
+        ),
+        click.option(
+            "--shingle-size", type=click.IntRange(1), help="As the index was built [default: 5]."
+        ),
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="A dedup.toml or pyproject.toml to read [tool.dedup] from.",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="No messages but errors."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _open(run: Run, spec: str | None, prefix: str, create: bool = True) -> Index:
+    if not spec:
+        raise UsageError("give --index PATH or --index redis://HOST:PORT/DB, or set DEDUP_INDEX")
     return open_index(spec, run.params, prefix, create)
 
 
@@ -86,7 +123,7 @@ def _lines(
 
 @cli.command(name="filter")
 @click.argument("paths", nargs=-1, type=click.Path(readable=False, allow_dash=True))
-@index_options
+@index_options()
 @click.option("--no-add", is_flag=True, help="Only check; leave the index as it is.")
 @click.option(
     "--flag-versions",
@@ -96,7 +133,7 @@ def _lines(
 @engine_options
 def filter_command(
     paths: tuple[str, ...],
-    spec: str,
+    spec: str | None,
     prefix: str,
     no_add: bool,
     flag_versions: bool,
@@ -107,8 +144,10 @@ def filter_command(
     Writes one JSON line per input line, in order, flushed as it goes: the input
     record plus "duplicates", "cleaned" and "dedup" (status), or {"error", "line"} for
     a line that is not an article. Then each article is added to the index (unless
-    --no-add); re-sending an article id replaces it. Exit status 2 if any line was
-    bad or the index failed, else 0.
+    --no-add): an id sent again with the same paragraphs is "unchanged" and left as it
+    is; with other paragraphs it replaces the stored one. Items that are not text
+    (pictures, videos) pass through as "skipped". Exit status 2 if any line was bad or
+    the index failed, else 0.
     """
     run = make_run(kwargs)
     index = _open(run, spec, prefix)
@@ -135,6 +174,13 @@ def _filter_line(
         article = jsonl.parse_line(raw, path, number, run.diagnostics)
         if article is None:
             raise InputError(path, "blank line", number)
+    except Skipped as skipped:  # a picture, a video ...: passed through, not checked
+        if skipped.kind:
+            run.diagnostics.skip(skipped.kind)
+        else:
+            run.diagnostics.warn(path, skipped.reason, number)
+        emit([orjson.dumps(skipped_record(orjson.loads(raw), skipped.reason)) + b"\n"])
+        return
     except InputError as err:
         run.diagnostics.error(err)
         emit([orjson.dumps({"error": err.reason, "line": number}) + b"\n"])
@@ -162,29 +208,41 @@ def index_group() -> None:
 
 
 @index_group.command()
-@index_options
-@engine_options
-def stats(spec: str, prefix: str, **kwargs: Any) -> int:
-    """Size, parameters, oldest and newest entry of an index."""
+@index_options(create=False)
+@index_params_options
+def stats(spec: str | None, prefix: str, **kwargs: Any) -> int:
+    """Size, parameters, oldest and newest entry of an index.
+
+    A table on a terminal, one JSON object otherwise.
+    """
     run = make_run(kwargs)
     with _open(run, spec, prefix, create=False) as index:
         found = index.summary()
+    params = {k: int(v) if v.isdigit() else v for k, v in found.params.items()}
     document = {
         "index": found.location,
         "articles": found.articles,
         "paragraphs": found.paragraphs,
         "oldest": _when(found.oldest),
         "newest": _when(found.newest),
-        "params": dict(found.params),
+        "params": params,
         **dict(found.extra),
     }
-    if sys.stdout.isatty():
-        table = Table(show_header=False, title=found.location)
-        for key, value in document.items():
-            table.add_row(key, str(value))
-        Console(highlight=False).print(table)
-    else:
+    if not sys.stdout.isatty():
         emit([orjson.dumps(document) + b"\n"])
+        return EXIT_OK
+    table = Table(show_header=False, box=None, title=Text(visible(found.location)))
+    table.add_column(style="dim")
+    table.add_column()
+    for key, value in document.items():
+        if key == "params":
+            for name, setting in params.items():
+                table.add_row(name.replace("_", " "), str(setting))
+        elif key != "index":
+            shown = f"{value:,}" if isinstance(value, int) else str(value or "–")
+            table.add_row(key, Text(visible(shown)))
+    with stdout_guard():
+        Console(highlight=False).print(table)
     return EXIT_OK
 
 
@@ -196,10 +254,10 @@ def _when(value: float | None) -> str | None:
 
 @index_group.command(name="add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False, allow_dash=True))
-@index_options
+@index_options()
 @input_options
 @engine_options
-def add_command(paths: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -> int:
+def add_command(paths: tuple[str, ...], spec: str | None, prefix: str, **kwargs: Any) -> int:
     """Add every article in PATHS (files, folders, JSON Lines archives) to an index."""
     follow_links = kwargs.pop("follow_links")
     run = make_run(kwargs)
@@ -223,36 +281,40 @@ def add_command(paths: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -
     seconds = time.perf_counter() - started
     if not run.quiet:
         rate = added / seconds if seconds else 0.0
-        run.console.print(f"dedup: added {added:,} articles in {seconds:.1f} s ({rate:,.0f}/s)")
+        say(f"dedup: added {added:,} articles in {seconds:.1f} s ({rate:,.0f}/s)")
     return run.status(False)
 
 
 @index_group.command()
 @click.argument("ids", nargs=-1, required=True)
-@index_options
-@engine_options
-def remove(ids: tuple[str, ...], spec: str, prefix: str, **kwargs: Any) -> int:
-    """Remove articles from an index by id."""
+@index_options(create=False)
+@index_params_options
+def remove(ids: tuple[str, ...], spec: str | None, prefix: str, **kwargs: Any) -> int:
+    """Remove articles from an index by id; exit status 2 if one was not there."""
     run = make_run(kwargs)
     missing = 0
     with _open(run, spec, prefix, create=False) as index:
         for article_id in ids:
             if not index.remove(article_id):
                 missing += 1
-                run.console.print(f"dedup: error: {article_id}: not in the index", markup=False)
+                say(f"dedup: error: {article_id}: not in the index")
+        where = index.location
+    if not run.quiet:
+        gone = len(ids) - missing
+        say(f"dedup: removed {gone:,} article{'s' if gone != 1 else ''} from {where}")
     return EXIT_ERROR if missing else EXIT_OK
 
 
 @index_group.command()
 @click.option("--older-than", "older", required=True, help="A window: 14d, 36h, 2w ...")
-@index_options
-@engine_options
-def prune(older: str, spec: str, prefix: str, **kwargs: Any) -> int:
+@index_options(create=False)
+@index_params_options
+def prune(older: str, spec: str | None, prefix: str, **kwargs: Any) -> int:
     """Forget articles added longer ago than --older-than."""
     seconds = window(older)
     run = make_run(kwargs)
     with _open(run, spec, prefix, create=False) as index:
         gone = index.prune(time.time() - seconds)
     if not run.quiet:
-        run.console.print(f"dedup: pruned {gone:,} articles added more than {older} ago")
+        say(f"dedup: pruned {gone:,} articles added more than {older} ago")
     return EXIT_OK

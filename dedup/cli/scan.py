@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -34,35 +35,40 @@ from .common import emit, engine_options, input_options, input_paths, interrupti
 @input_options
 @engine_options
 def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> int:
-    """Report clusters of near-duplicate paragraphs in PATHS (files or folders).
+    """Report near-duplicate paragraphs in PATHS (files or folders, "-" for stdin).
 
-    Reads .txt/.md articles (paragraphs separated by blank lines, or one per line)
-    and JSON Lines (.jsonl, .jsonl.gz) with "id" and "paragraphs" or "text".
+    Reads plain text (.txt, .md: paragraphs separated by blank lines, or one per
+    line), JSON Lines (.jsonl, .ndjson, .jsonl.gz: "id" with "paragraphs" or "text",
+    or ninjs records), ninjs (.json), NITF and NewsML-G2 (.xml, .nitf) and HTML
+    pages (.html, .htm). Shows the stories that repeat each other, then every
+    repeated paragraph, changes of a number or a word first.
     """
     follow_links = kwargs.pop("follow_links")
     run = make_run(kwargs)
     with interruptible(lambda: f"{run.read:,} articles read; no report written"):
         result = run.scan(run.articles(input_paths(paths), follow_links=follow_links))
     fmt = fmt or ("terminal" if sys.stdout.isatty() else "json")
+    errors, skipped = run.diagnostics.errors, run.diagnostics.skipped
     if fmt == "terminal":
+        plain = color == "never" or (color == "auto" and "NO_COLOR" in os.environ)
         console = Console(
             force_terminal=True if color == "always" else None,
-            no_color=True if color == "never" else None,
+            color_system=None if plain else "auto",
             highlight=False,
         )
         with console.capture() as captured:  # written with emit, which sees a closed pipe
-            render_scan(console, result, run.diagnostics.errors)
+            render_scan(console, result, errors, skipped, run.config)
         emit([captured.get().encode(console.encoding, "replace")])
     else:
         if fmt == "json":
-            emit(scan_document_bytes(result, run.diagnostics.errors))
+            emit(scan_document_bytes(result, errors, skipped=skipped, config=run.config))
         elif fmt == "html":
-            document = scan_document(result, run.diagnostics.errors)
+            document = scan_document(result, errors, skipped=skipped, config=run.config)
             emit([html_report.render(document).encode()])
         else:
             emit(jsonl(cluster_record(c) for c in result.clusters))
         if not run.quiet and run.console.is_terminal:
-            run.console.print(summary(result, len(run.diagnostics.errors)))
+            run.console.print(summary(result, len(errors), skipped, run.config))
     copies = any(c.story is None for c in result.clusters) or any(
         p.story is None for p in result.contained
     )

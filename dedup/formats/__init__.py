@@ -117,8 +117,10 @@ def _read_handle(
     if kind is None:
         kind = "jsonl" if gzipped else _sniff(head)
     if kind == "jsonl":
+        left_out = sum(diagnostics.skipped.values()) + len(diagnostics.warnings)
         source = yield from jsonl.read(handle, path, name, gzipped, diagnostics, keep_raw, max_line)
-        if not source.articles:
+        skipped = sum(diagnostics.skipped.values()) + len(diagnostics.warnings) > left_out
+        if not source.articles and not skipped:  # items skipped (pictures ...) are no error
             raise InputError(path, "empty file" if not head.strip() else "no articles in file")
         return source
     data = handle.read()

@@ -30,8 +30,8 @@ from typing import Any, BinaryIO
 import orjson
 
 from ..config import MAX_LINE
-from ..errors import Diagnostics, InputError
-from ..model import Article, Source
+from ..errors import Diagnostics, InputError, Skipped
+from ..model import Article, Source, Story
 from ..segment import paragraph_spans, remove_spans
 from . import ninjs
 from .nesting import check_nesting
@@ -166,7 +166,8 @@ def parse_line(
         raise InputError(path, f"expected a JSON object, got {_kind(record)}", number)
     check_nesting(record, raw, path, number)
     article_id = record.get("id")
-    if "paragraphs" not in record and "text" not in record and ninjs.is_ninjs(record):
+    if "paragraphs" not in record and "text" not in record and ninjs.looks_like_ninjs(record):
+        ninjs.check_text(record, path, number)
         valid = isinstance(article_id, str | int) and not isinstance(article_id, bool)
         fallback = str(article_id) if valid else f"{path}#{number}"
         try:
@@ -174,7 +175,7 @@ def parse_line(
         except InputError as err:
             raise InputError(path, err.reason, number) from None
         if article is None:
-            raise InputError(path, "ninjs record without a body with paragraphs", number)
+            raise Skipped(path, "a ninjs text item without a body with paragraphs", number)
         body = _Body(index, raw, record, "ninjs", None, article.body) if keep_body else None
         return dataclasses.replace(article, body=body)
     if "id" not in record:
@@ -192,13 +193,26 @@ def parse_line(
         if not isinstance(paragraphs, list) or not all(isinstance(p, str) for p in paragraphs):
             raise InputError(path, '"paragraphs" must be a list of strings', number)
         body = _Body(index, raw, record, "paragraphs", None) if keep_body else None
-        return Article(str(article_id), tuple(paragraphs), path, "jsonl", number, body)
+        meta = _story(record)
+        return Article(str(article_id), tuple(paragraphs), path, "jsonl", number, body, meta)
     if isinstance(record.get("text"), str):
         spans = tuple(paragraph_spans(record["text"]))
         texts = tuple(record["text"][start:end] for start, end in spans)
         body = _Body(index, raw, record, "text", spans) if keep_body else None
-        return Article(str(article_id), texts, path, "jsonl", number, body)
+        return Article(str(article_id), texts, path, "jsonl", number, body, _story(record))
     raise InputError(path, 'needs "paragraphs" (list of strings) or "text" (string)', number)
+
+
+_DATES = ("firstcreated", "published", "date")
+
+
+def _story(record: Mapping[str, Any]) -> Story | None:
+    """When the record says it was published (`firstcreated`, `published` or `date`)."""
+    for key in _DATES:
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return Story(created=value.strip())
+    return None
 
 
 def _kind(value: Any) -> str:
@@ -334,6 +348,12 @@ def read(
                 kept.append(raw)
             try:
                 article = parse_line(raw, path, index + 1, diagnostics, index, keep_raw)
+            except Skipped as skipped:
+                if skipped.kind:
+                    diagnostics.skip(skipped.kind)
+                else:
+                    diagnostics.warn(path, skipped.reason, skipped.line)
+                continue
             except InputError as err:
                 diagnostics.error(err)
                 continue

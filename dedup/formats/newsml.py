@@ -2,7 +2,8 @@
 
 The body is the item's inline NITF (inlineXML contenttype application/nitf+xml) or
 XHTML (application/xhtml+xml). Packages and items whose itemClass is not ninat:text
-are skipped, as are text items without inline NITF or XHTML (they are reported).
+are skipped (items that are not text are counted), as are text items without inline
+NITF or XHTML (they are reported).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ def _items(root: Element) -> list[Element]:
     return list(children(child(root, "itemSet"), "newsItem"))
 
 
-def _is_text(item: Element) -> bool:
+def _item_class(item: Element) -> str:
+    """The item's class code: "text", "picture", "video" ... (ninat:text when unsaid)."""
     item_class = child(item, "itemMeta", "itemClass")
     code = attribute(item_class, "qcode") or attribute(item_class, "uri") or "ninat:text"
-    return re.split(r"[:/]", code)[-1] == "text"
+    return re.split(r"[:/]", code)[-1].lower()
 
 
 def _body(item: Element) -> tuple[Element, list[Element], str | None] | None:
@@ -80,7 +82,9 @@ def read(
     items = _items(document.root)
     articles = []
     for number, item in enumerate(items, 1):
-        if not _is_text(item):
+        kind = _item_class(item)
+        if kind != "text":
+            diagnostics.skip(kind)
             continue
         fallback = article_id if len(items) == 1 else f"{article_id}#{number}"
         body = _body(item)
@@ -102,6 +106,6 @@ def read(
                 locations=locations,
             )
         )
-    if not any(_is_text(item) for item in items):
-        diagnostics.warn(path, "no text items (packages and other item classes are skipped)")
+    if not items:
+        diagnostics.warn(path, "no news items (packages are skipped)")
     return Source(path, name, "newsml", tuple(articles), markup.State(document.text))

@@ -4,13 +4,17 @@
 (3.x spells its properties in camelCase: contentType, versionCreated, pubStatus...).
 Both shapes are read whatever the declared version. An HTML body (its name or content
 type says html, xhtml or richtext, or it holds <p> elements) is preferred: its <p>
-elements are the paragraphs. A plain-text body is split like a text file. Other bodies
-holding the same paragraphs (a text twin of the HTML) are cleaned along with it.
+elements are the paragraphs. A plain-text body, or an HTML one without <p> (BusinessWire's
+`body_xhtml`), is split like a text file: blank lines, else line breaks, end paragraphs.
+Other bodies holding the same paragraphs (a text twin of the HTML) are cleaned along
+with it. Pictures, graphics, audio, video and events are not text: they are skipped
+and counted (`Diagnostics.skip`); a text item without a body is a warning.
 """
 
 from __future__ import annotations
 
 import copy
+import html as entities
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -19,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import Diagnostics, InputError
+from ..errors import Diagnostics, InputError, Skipped
 from ..model import Article, Source, Story
 from ..segment import paragraph_spans, remove_spans
 from . import html, markup, story
@@ -31,6 +35,13 @@ _BODY = re.compile(r"body_[A-Za-z0-9_]+")
 _HTML_NAME = re.compile(r"html|richtext", re.I)
 _P_TAG = re.compile(r"<p[\s/>]", re.I)
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?')
+_TAG = re.compile(r"<[^<>]*>")
+NOT_TEXT = frozenset({"picture", "graphic", "audio", "video", "event", "planning"})
+"""ninjs item types that hold no story text (IPTC's NewsItem Nature codes)."""
+_NINJS_KEYS = frozenset(
+    {"uri", "guid", "type", "headline", "headlines", "bodies", "standard", "versioncreated"}
+    | {"versionCreated", "firstcreated", "firstCreated", "pubstatus", "pubStatus"}
+)
 
 Where = tuple[str | int, ...]  # keys down to a body string: ("body_html",), ("bodies", 0, "value")
 
@@ -67,6 +78,27 @@ def is_ninjs(record: Mapping[str, Any]) -> bool:
     )
 
 
+def looks_like_ninjs(record: Mapping[str, Any]) -> bool:
+    """Whether a JSON object looks like a ninjs item of any kind (a body, or the
+    properties an item has: uri, type, headline, times ...)."""
+    return is_ninjs(record) or any(key in record for key in _NINJS_KEYS)
+
+
+def kind(record: Mapping[str, Any]) -> str | None:
+    """The item's type ("text", "picture" ...; a qualified code's last part), if given."""
+    value = record.get("type")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return re.split(r"[:/#]", value.strip())[-1].lower()
+
+
+def check_text(record: Mapping[str, Any], name: str, line: int | None = None) -> None:
+    """Raise `Skipped` for an item that is not text (its kind is counted, not reported)."""
+    found = kind(record)
+    if found in NOT_TEXT:
+        raise Skipped(name, f"{found} item, not text; skipped", line, kind=found)
+
+
 def _bodies(record: Mapping[str, Any]) -> list[tuple[Where, str, bool]]:
     """(where, label, looks like HTML) of each body string, HTML-looking ones first."""
     found: list[tuple[Where, str, bool]] = []
@@ -92,11 +124,15 @@ def _split(
     """(is HTML, paragraph texts, spans, locations) of one body string."""
     if not value.strip():
         return False, (), (), ()
-    if hinted or _P_TAG.search(value):
+    if _P_TAG.search(value):
         texts, spans, locations = html.fragment(value, path)
         return True, texts, spans, tuple(f"{label}/{where}" for where in locations)
     spans = tuple(paragraph_spans(value))
-    texts = tuple(value[start:end] for start, end in spans)
+    if hinted:  # markup without <p>: each line's text, tags dropped, entities read
+        read = [(collapse(entities.unescape(_TAG.sub("", value[a:b]))), (a, b)) for a, b in spans]
+        texts, spans = tuple(t for t, _ in read if t), tuple(span for t, span in read if t)
+    else:
+        texts = tuple(value[start:end] for start, end in spans)
     return False, texts, spans, tuple(f"{label}#{n}" for n in range(1, len(spans) + 1))
 
 
@@ -217,16 +253,22 @@ def read(data: bytes, path: str, name: str, article_id: str, diagnostics: Diagno
     items = document if isinstance(document, list) else [document]
     if not items or not all(isinstance(item, dict) for item in items):
         raise InputError(path, "expected a ninjs object or an array of ninjs objects")
+    if not any(looks_like_ninjs(item) for item in items):
+        raise InputError(path, "not a ninjs item (no uri, type, headline or body)")
     articles = []
     for number, item in enumerate(items, 1):
         fallback = article_id if len(items) == 1 else f"{article_id}#{number}"
+        try:
+            check_text(item, path)
+        except Skipped as skipped:
+            diagnostics.skip(skipped.kind or "item")
+            continue
         found = article(item, path, fallback, "ninjs", index=number - 1)
-        if found is not None:
-            articles.append(found)
-    if not articles:
-        raise InputError(path, "no ninjs body with paragraphs (body_* or bodies)")
-    if len(articles) < len(items):
-        diagnostics.warn(path, f"{len(items) - len(articles)} item(s) without a body skipped")
+        if found is None:
+            where = "" if len(items) == 1 else f"item {number}: "
+            diagnostics.warn(path, f"{where}a text item without a body with paragraphs; skipped")
+            continue
+        articles.append(found)
     tokens = [m.span() for m in _STRING.finditer(decoded.text) if not m[1]]
     paths = list(_string_values(document))
     if len(paths) != len(tokens):  # a key given twice: its first value is not in `document`

@@ -155,6 +155,11 @@ class Index(ABC):
         """Store an article (replacing one with the same id); True if one was replaced."""
 
     @abstractmethod
+    def stored(self, article_id: str) -> list[tuple[int, str]] | None:
+        """The paragraphs kept for an article, (index, text) in order; None if the id is
+        not in the index."""
+
+    @abstractmethod
     def remove(self, article_id: str) -> bool:
         """Forget an article; False if it was not there."""
 

@@ -389,6 +389,25 @@ class RedisIndex(Index):
         with self.transaction():
             return bool(self._call(self._put, [], [*self._script_args(), *own]))
 
+    def stored(self, article_id: str) -> list[tuple[int, str]] | None:
+        return self._call(self._stored, article_id)
+
+    def _stored(self, article_id: str) -> list[tuple[int, str]] | None:
+        commit = self._redis.hget(self._p + "gens", _id(article_id))
+        if commit is None:
+            return None
+        gen, listed, _ = _text(commit).split("|", 2)
+        idxs = [int(i) for i in listed.split(",") if i]
+        if not idxs:
+            return []
+        keys = [_id(f"{self._p}e:{gen}:{i}:{article_id}") for i in idxs]
+        blobs: Any = self._redis.mget(keys)
+        return [
+            (i, _unentry(article_id, i, blob).text)
+            for i, blob in zip(idxs, blobs, strict=True)
+            if blob is not None
+        ]
+
     def remove(self, article_id: str) -> bool:
         with self.transaction():
             return bool(self._call(self._drop, [], [*self._script_args(), _id(article_id)]))

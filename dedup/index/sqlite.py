@@ -272,6 +272,13 @@ class SqliteIndex(Index):
                 self._added.append((pid, keys))
         return replaced
 
+    def stored(self, article_id: str) -> list[tuple[int, str]] | None:
+        row = self._db.execute("SELECT num FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        rows = self._db.execute("SELECT idx, text FROM paragraphs WHERE num = ? ORDER BY idx", row)
+        return [(idx, text) for idx, text in rows]
+
     def _remove(self, article_id: str) -> bool:
         """Delete an article's rows; its band keys leave the lookup at the next snapshot."""
         row = self._db.execute("SELECT num FROM articles WHERE id = ?", (article_id,)).fetchone()
