@@ -179,7 +179,8 @@ def _filter_line(
             run.diagnostics.skip(skipped.kind)
         else:
             run.diagnostics.warn(path, skipped.reason, number)
-        emit([orjson.dumps(skipped_record(orjson.loads(raw), skipped.reason)) + b"\n"])
+        assert isinstance(raw, bytes)  # an over-long line is an InputError, not Skipped
+        emit([jsonl.line_with_fields(raw, skipped_record({}, skipped.reason)) + b"\n"])
         return
     except InputError as err:
         run.diagnostics.error(err)

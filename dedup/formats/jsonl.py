@@ -318,11 +318,20 @@ def with_fields(article: Article, fields: Mapping[str, Any]) -> bytes:
     """The article's record as read, every byte of it, with `fields` added at the end;
     written anew only when the record holds one of them already (theirs replaced)."""
     body: _Body = article.body
-    if not fields.keys().isdisjoint(body.record):
-        return dumps({**body.record, **fields})
-    text = body.raw.strip()  # an object: ends with "}"
+    return _appended(body.raw, body.record, fields)
+
+
+def line_with_fields(raw: bytes, fields: Mapping[str, Any]) -> bytes:
+    """`with_fields` for a line read but not made an article (a picture, say)."""
+    return _appended(raw, loads(raw), fields)
+
+
+def _appended(raw: bytes, record: Mapping[str, Any], fields: Mapping[str, Any]) -> bytes:
+    if not fields.keys().isdisjoint(record):
+        return dumps({**record, **fields})
+    text = raw.strip()  # an object: ends with "}"
     added = dumps(dict(fields))[1:-1]
-    return text[:-1] + (b"," if body.record else b"") + added + b"}"
+    return text[:-1] + (b"," if record else b"") + added + b"}"
 
 
 def read(
