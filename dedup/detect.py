@@ -432,15 +432,26 @@ def _standing(
     kind_of = standing.furniture_of(texts)
     owner = np.repeat(np.arange(len(clustered)), [len(flat) for _, flat in clustered])
     flat_all = np.array([p for _, flat in clustered for p in flat], dtype=np.int64)
+    is_furniture = np.array(
+        [
+            kind_of.get(flat[0]) is not None
+            and all(kind_of.get(p) == kind_of.get(flat[0]) for p in flat)
+            for _, flat in clustered
+        ],
+        dtype=bool,
+    )
     recurring = standing.recurring(
-        owner, layout.article[flat_all], [c.id for c, _ in clustered], params.standing_articles
+        owner,
+        layout.article[flat_all],
+        [c.id for c, _ in clustered],
+        params.standing_articles,
+        is_furniture,
     )
     groups: dict[tuple[str, str], list[int]] = {}
     kept, entries = [], []
     for index, (cluster, flat) in enumerate(clustered):
-        furniture = kind_of.get(flat[0])
-        if furniture is not None and all(kind_of.get(p) == furniture for p in flat):
-            groups.setdefault(furniture, []).extend(flat)
+        if is_furniture[index]:
+            groups.setdefault(kind_of[flat[0]], []).extend(flat)
         elif index in recurring:
             members = cluster.members
             df = standing.document_frequency(members)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .lsh import pairs_within_runs, unique_counts
+from .lsh import pairs_within_runs, ramp, unique_counts
 from .model import Member
 
 LONE_SHARE = 0.8
@@ -73,19 +73,32 @@ def furniture_of(texts: Sequence[str]) -> dict[int, tuple[str, str]]:
 
 
 def recurring(
-    owner: np.ndarray, article: np.ndarray, seeds: Sequence[str], min_articles: int
+    owner: np.ndarray,
+    article: np.ndarray,
+    seeds: Sequence[str],
+    min_articles: int,
+    furniture: np.ndarray | None = None,
 ) -> set[int]:
     """Clusters spread over `min_articles`+ articles that share nothing else.
 
     `owner` and `article` give, for every clustered paragraph, its cluster (an index
-    into `seeds`, the cluster ids) and its article. Returns cluster indices.
+    into `seeds`, the cluster ids) and its article; `furniture` marks the clusters that
+    are furniture (a sign-off shared by two stories is no link between them). Returns
+    cluster indices.
+
+    Up to _COUNTED articles every article pair is looked at, and the links are the other
+    clusters of up to _COUNTED articles. Over that, _PAIR_SAMPLE pairs are drawn, and a
+    pair is linked by another cluster of at most twice the articles: a story republished
+    by 150 outlets is linked by its other paragraphs, a disclaimer in every story is not
+    linked by the sign-off in every story.
     """
+    furniture = np.zeros(len(seeds), bool) if furniture is None else furniture
     width = int(article.max()) + 1 if len(article) else 1
     distinct, _ = unique_counts(owner * width + article)  # one row per (cluster, article)
     cluster, spread = distinct // width, distinct % width
     sizes = np.bincount(cluster, minlength=len(seeds))
     ends = np.cumsum(sizes)
-    counted = np.flatnonzero((sizes >= 2) & (sizes <= _COUNTED))
+    counted = np.flatnonzero((sizes >= 2) & (sizes <= _COUNTED) & ~furniture)
     spans = np.stack([ends[counted] - sizes[counted], ends[counted]], axis=1)
     codes = np.concatenate(  # article pairs of each counted cluster, a slice at a time
         [np.empty(0, np.int64)]
@@ -98,33 +111,64 @@ def recurring(
     links, counts = unique_counts(codes)
     shared = counts[np.searchsorted(links, codes)]  # clusters linking each article pair
     lone = np.bincount(pair_owner, weights=shared == 1, minlength=len(seeds))
-    found = set()
-    for i in np.flatnonzero(sizes >= min_articles).tolist():
-        if sizes[i] <= _COUNTED:
-            if lone[i] >= LONE_SHARE * (sizes[i] * (sizes[i] - 1) // 2):
-                found.add(i)
-            continue
-        # Too many articles to count every pair: sample pairs, look for other links.
-        articles = spread[ends[i] - sizes[i] : ends[i]]
-        wanted = _sample_pairs(articles, width, random.Random(seeds[i]))
-        at = np.minimum(np.searchsorted(links, wanted), max(len(links) - 1, 0))
-        linked = int((links[at] == wanted).sum()) if len(links) else 0
-        if len(wanted) - linked >= LONE_SHARE * len(wanted):
-            found.add(i)
+    wide = sizes >= min_articles
+    found = {
+        i
+        for i in np.flatnonzero(wide & (sizes <= _COUNTED)).tolist()
+        if lone[i] >= LONE_SHARE * (sizes[i] * (sizes[i] - 1) // 2)
+    }
+    big = np.flatnonzero(wide & (sizes > _COUNTED))
+    if len(big):
+        pairs = [
+            _sample_pairs(spread[ends[i] - sizes[i] : ends[i]], random.Random(seeds[i]))
+            for i in big.tolist()
+        ]
+        first, second = np.concatenate(pairs).T
+        whose = np.repeat(big, _PAIR_SAMPLE)
+        linked = _linked(first, second, whose, cluster, spread, sizes, furniture)
+        unlinked = np.bincount(whose, weights=~linked, minlength=len(seeds))
+        found.update(i for i in big.tolist() if unlinked[i] >= LONE_SHARE * _PAIR_SAMPLE)
     return found
 
 
-def _sample_pairs(articles: np.ndarray, width: int, rng: random.Random) -> np.ndarray:
-    """Codes (a * width + b, a < b) of _PAIR_SAMPLE distinct pairs of `articles` (distinct
-    article numbers, more than _COUNTED), drawn without listing every pair: linear."""
+def _sample_pairs(articles: np.ndarray, rng: random.Random) -> np.ndarray:
+    """_PAIR_SAMPLE distinct pairs (rows) of `articles` (more than _COUNTED distinct
+    article numbers), drawn without listing every pair: linear."""
     n = len(articles)
     chosen: set[tuple[int, int]] = set()
     while len(chosen) < _PAIR_SAMPLE:
         a, b = rng.randrange(n), rng.randrange(n)
         if a != b:
             chosen.add((min(a, b), max(a, b)))
-    first, second = articles[np.array(sorted(chosen), dtype=np.int64).T]
-    return np.minimum(first, second) * width + np.maximum(first, second)
+    return articles[np.array(sorted(chosen), dtype=np.int64)]
+
+
+def _linked(
+    first: np.ndarray,
+    second: np.ndarray,
+    whose: np.ndarray,
+    cluster: np.ndarray,
+    spread: np.ndarray,
+    sizes: np.ndarray,
+    furniture: np.ndarray,
+) -> np.ndarray:
+    """Whether each article pair (first, second), drawn from cluster `whose`, shares
+    another cluster that is not furniture and spans at most twice its articles."""
+    clusters = len(sizes)
+    held = np.sort(spread * clusters + cluster)  # (article, cluster) rows, by article
+    low = np.searchsorted(held, first * clusters)
+    count = np.searchsorted(held, (first + 1) * clusters) - low
+    pair = np.repeat(np.arange(len(first)), count)
+    other = held[np.repeat(low, count) + ramp(count)] % clusters  # the first's clusters
+    wanted = second[pair] * clusters + other
+    at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+    counts = (
+        (held[at] == wanted)
+        & (other != whose[pair])
+        & ~furniture[other]
+        & (sizes[other] <= 2 * sizes[whose[pair]])
+    )
+    return np.bincount(pair, weights=counts, minlength=len(first)) > 0
 
 
 def document_frequency(members: Sequence[Member]) -> int:

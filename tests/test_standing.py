@@ -1,5 +1,6 @@
 """Standing text: recurring formulas and furniture, set apart from story duplicates."""
 
+import random
 from pathlib import Path
 
 from conftest import Invoke
@@ -74,3 +75,47 @@ def test_a_paragraph_in_5000_articles_is_weighed_in_linear_memory() -> None:
         tracemalloc.stop()
     assert found == {0}
     assert peak < 20 * 2**20
+
+
+def _outlets(count: int, story: list[str], extra: str | None = None) -> list[Article]:
+    """`count` articles, each with a paragraph of its own, then `story`, then `extra`."""
+    rng = random.Random(count)
+    words = [f"w{i}" for i in range(5000)]
+    articles = []
+    for i in range(count):
+        own = " ".join(rng.choice(words) for _ in range(25))
+        paragraphs = (own, *story, *([extra] if extra else []))
+        articles.append(Article(f"outlet-{i}", paragraphs, "mem", "jsonl"))
+    return articles
+
+
+STORY = [
+    f"The regional council voted on {day} to close the old bridge over the river for "
+    f"repairs that engineers say will take at least {n} months to finish."
+    for day, n in (("Monday", 4), ("Tuesday", 5), ("Friday", 9))
+]
+DISCLAIMER = (
+    "This story has not been edited by the desk and is published from a syndicated feed "
+    "under the terms of the agency licence."
+)
+
+
+def test_a_story_republished_by_150_outlets_stays_a_duplicate() -> None:
+    """Over 100 articles a cluster is judged from sampled pairs: the story's paragraphs
+    link the outlets' copies, so none of them is standing text (nor the disclaimer the
+    story carries: it is part of every copy); --strip-boilerplate keeps the story."""
+    articles = _outlets(150, STORY, DISCLAIMER)
+    result = scan(articles, Params())
+    assert sorted(len(c.members) for c in result.clusters) == [150] * 4
+    assert not result.standing
+
+
+def test_a_line_in_every_story_does_not_link_a_disclaimer_in_some() -> None:
+    """A disclaimer in 150 articles, all of which carry a sign-off found in 600: the
+    sign-off, four times as wide, is no link between them."""
+    sign_off = "Reporting by Jane Doe in London; editing by John Smith and Mary Major"
+    articles = _outlets(600, [], sign_off)
+    articles[:150] = _outlets(150, [DISCLAIMER], sign_off)
+    result = scan(articles, Params())
+    kinds = sorted((s.kind, s.articles) for s in result.standing)
+    assert kinds == [("recurring", 150), ("sign-off", 600)]
