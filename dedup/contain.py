@@ -19,9 +19,13 @@ import numpy as np
 
 from .changes import word_opcodes, word_parts
 from .lsh import pairs_within_runs, runs, unique_counts
-from .shingle import shingle_set
+from .normalize import kind, words
+from .shingle import Words, grams
 
-SIZE = 3  # words per containment shingle
+SIZES = (3, 5, 15)
+"""Units per containment n-gram, by paragraph kind (`normalize.kind`): 3 words; 5
+characters of Chinese, Japanese or Korean; 15 of Thai, Lao, Khmer or Myanmar (shorter
+ones are shared by unrelated paragraphs of one article: benchmarks/RESULTS.md)."""
 MAX_SHARED_BY = 32  # a 3-gram in more paragraphs of one article is not evidence
 
 
@@ -67,9 +71,21 @@ def within_articles(
     return np.stack([a[keep_pairs], b[keep_pairs]], axis=1), share[keep_pairs]
 
 
+def grams_of(found: Words) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, hashes): the containment n-gram hashes of already hashed paragraphs."""
+    return grams(found, SIZES)
+
+
+def gram_set(text: str) -> frozenset[tuple[str, ...]]:
+    """The containment n-grams of one paragraph (for pairwise checks)."""
+    units = words(text)
+    size = SIZES[kind(units)]
+    return frozenset(tuple(units[i : i + size]) for i in range(len(units) - size + 1))
+
+
 def containment(a: str, b: str) -> float:
-    """The share of the shorter paragraph's word 3-grams found in the longer."""
-    return containment_of(shingle_set(a, SIZE), shingle_set(b, SIZE))
+    """The share of the shorter paragraph's containment n-grams found in the longer."""
+    return containment_of(gram_set(a), gram_set(b))
 
 
 def containment_of(first: AbstractSet[object], second: AbstractSet[object]) -> float:

@@ -23,7 +23,7 @@ from .config import Params
 from .detect import scan
 from .index import Entry, Hashed, Index, hash_article
 from .model import Article, Story
-from .shingle import Words, ngrams, words_of
+from .shingle import Words, words_of
 from .verify import shared_counts
 
 Status = Literal["new", "partial", "duplicate", "canceled"]
@@ -192,7 +192,7 @@ def may_repeat(article: Article, hashed: Hashed, words: Words, params: Params) -
     keys = np.sort(hashed.keys, axis=1)
     if (keys[:, 1:] == keys[:, :-1]).any():
         return True
-    offsets, hashes = ngrams(words, contain.SIZE)
+    offsets, hashes = contain.grams_of(words)
     alone = np.zeros(len(article.paragraphs), dtype=np.int64)  # one article
     eligible = np.zeros(len(article.paragraphs), dtype=bool)
     eligible[list(hashed.paragraphs)] = True
