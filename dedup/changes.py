@@ -77,7 +77,7 @@ def word_parts(text: str) -> tuple[list[str], list[str], list[str]]:
         return units, "\x00".join(units).lower().split("\x00") if units else [], gaps
     kept, keys, between = [], [], [gaps[0]]
     for unit, gap in zip(units, gaps[1:], strict=True):
-        key = _key(unit)
+        key = unit.lower() if unit.isascii() else _key(unit)
         if key:
             kept.append(unit)
             keys.append(key)

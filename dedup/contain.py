@@ -22,7 +22,7 @@ from .lsh import pairs_within_runs, runs, unique_counts
 from .normalize import kind, words
 from .shingle import Words, grams
 
-SIZES = (3, 5, 15)
+SIZES: tuple[int, ...] = (3, 5, 15)
 """Units per containment n-gram, by paragraph kind (`normalize.kind`): 3 words; 5
 characters of Chinese, Japanese or Korean; 15 of Thai, Lao, Khmer or Myanmar (shorter
 ones are shared by unrelated paragraphs of one article: benchmarks/RESULTS.md)."""

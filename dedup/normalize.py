@@ -1,11 +1,11 @@
 """What matching sees of a paragraph: its units, folded; numbers kept.
 
 A unit is a word where the script separates words (Latin, Cyrillic, Greek, Arabic,
-Hebrew, Hangul, Devanagari ...) and a single character where it does not (Han,
-Hiragana, Katakana, Thai, Lao, Khmer, Myanmar): a Chinese paragraph is matched on
-character n-grams, an English one on word n-grams, and a paragraph that mixes them (a
-name in Latin letters inside a Chinese story) on both. Why those scripts:
-benchmarks/RESULTS.md ("Every language").
+Hebrew, Devanagari ...) and a single character where it does not (Han, Hiragana,
+Katakana, Thai, Lao, Khmer, Myanmar) or where desks space it differently (Hangul): a
+Chinese paragraph is matched on character n-grams, an English one on word n-grams, and
+a paragraph that mixes them (a name in Latin letters inside a Chinese story) on both.
+Why those scripts: benchmarks/RESULTS.md ("Every language").
 
 Folding, so that a desk's cosmetic edits do not change a paragraph's units: NFKC
 (full-width and half-width forms), case folding (with the Turkish dotted and dotless
@@ -99,9 +99,6 @@ def _char_class(ranges: Sequence[tuple[int, int]]) -> str:
     )
 
 
-UNSPACED_CLASS = _char_class(UNSPACED)
-"""`UNSPACED` as the inside of a regular expression character class."""
-
 # Glyph differences dropped before matching (see the module docstring).
 _DROPPED = (
     (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C),  # soft hyphen, CGJ, ALM
@@ -132,7 +129,9 @@ def _word(char: str) -> bool:
 
 def _separator(char: str) -> bool:
     """Neither a word character nor a mark, and no word character or mark under NFKC."""
-    return not any(_word(x) or unicodedata.category(x)[0] == "M" for x in char + _nfkc(char))
+    if unicodedata.is_normalized("NFKC", char):
+        return not _word(char)
+    return not any(_word(x) or unicodedata.category(x)[0] == "M" for x in _nfkc(char))
 
 
 def _nfkc(text: str) -> str:
@@ -192,27 +191,32 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @functools.cache
-def _folders() -> tuple[_Folder, _Folder, re.Pattern[str]]:
-    """(for text within the BMP, for any text, what needs `_Folder.fold` or the second),
-    built on first use (about 50 ms).
+def _bmp() -> tuple[_Folder, re.Pattern[str]]:
+    """The folder for text within the BMP, and what needs `_Folder.fold` or the full
+    folder; built on first use (about 40 ms).
 
     Character classes that reach beyond the BMP make Python's `re` several times
     slower on every character, so text without such characters gets BMP-only ones.
     """
-    bmp = _Folder(range(0x10000), [r for r in _DROPPED if r[1] < 0x10000])
-    full = _Folder([*range(0x20000), *range(0xE0000, 0xE0200)], _DROPPED)
-    special = f"{bmp.drop.pattern[1:-2]}{bmp.letters.pattern[1:-1]}\U00010000-\U0010ffff"
-    return bmp, full, re.compile(f"[{special}]")
+    dropped = [r for r in _DROPPED if r[1] < 0x10000]
+    bmp = _Folder(range(0x10000), dropped)
+    special = [*dropped, *_ranges(sorted(bmp.replaced)), (0x10000, 0x10FFFF)]
+    return bmp, re.compile(f"[{_char_class(special)}]")
+
+
+@functools.cache
+def _full() -> _Folder:
+    """The folder for text beyond the BMP (Han extensions, emoji), built on first use."""
+    return _Folder([*range(0x20000), *range(0xE0000, 0xE0200)], _DROPPED)
 
 
 def _folder(text: str) -> _Folder:
-    bmp, full, _ = _folders()
-    return full if _ASTRAL.search(text) else bmp
+    return _full() if _ASTRAL.search(text) else _bmp()[0]
 
 
 def _folded(text: str) -> str:
     """NFKC, glyph differences dropped, separators blanked, case kept (non-ASCII text)."""
-    bmp, _, special = _folders()
+    bmp, special = _bmp()
     folder = bmp
     if special.search(text):  # rare: a glyph to drop, a letter to fold, beyond the BMP
         folder = _folder(text)

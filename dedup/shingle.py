@@ -72,7 +72,7 @@ def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return fmix64(hashes ^ lengths.astype(np.uint64))
 
 
-_BMP_KINDS = np.frombuffer(bytes(BMP_KINDS), dtype=np.uint8)
+_BMP_KINDS = np.frombuffer(BMP_KINDS, dtype=np.uint8)  # a view: one table
 _ASTRAL_UNSPACED = [(a, b) for a, b in UNSPACED if b > 0xFFFF]
 
 
@@ -82,6 +82,8 @@ def _unspaced(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     elsewhere."""
     kind = np.zeros(len(data) + 1, dtype=np.uint8)
     length = np.zeros(len(data) + 1, dtype=np.uint8)
+    if not len(data) or data.max() < 0xE0:  # ASCII, Latin, Cyrillic, Arabic...
+        return kind, length
     lead = np.flatnonzero((data & 0xF0) == 0xE0)
     point = (data[lead] & 0x0F).astype(np.int64) << 12
     point |= (data[lead + 1] & 0x3F).astype(np.int64) << 6
@@ -129,13 +131,13 @@ def words_of(texts: Sequence[str]) -> Words:
     is_word = np.zeros(len(data) + 2, dtype=bool)
     np.greater(data, 32, out=is_word[1:-1])
     separators = np.flatnonzero(data == 0)
-    if not len(data) or data.max() < 0xE0:  # no unspaced script: ASCII, Latin, Cyrillic...
+    kind, length = _unspaced(data)
+    single = np.flatnonzero(kind)
+    if not len(single):  # no unspaced script: words only, as English
         edges = np.flatnonzero(is_word[1:] != is_word[:-1])
         starts, ends = edges[0::2], edges[1::2]
         owner = np.searchsorted(separators, starts)  # paragraph of each word
         return Words(_word_hashes(data, starts, ends), owner, len(texts))
-    kind, length = _unspaced(data)
-    single = np.flatnonzero(kind)
     cut = np.zeros(len(data) + 1, dtype=bool)
     cut[single] = True
     cut[single + length[single]] = True
