@@ -50,12 +50,14 @@ class Run:
     status: int
 
 
-def measure(cmd: list[str]) -> Run:
-    """Run `cmd` to completion, sampling the resident memory of its process tree."""
+def measure(cmd: list[str], cwd: Path | None = None) -> Run:
+    """Run `cmd` to completion (in `cwd`), sampling the resident memory of its process tree."""
     started = time.perf_counter()
     # Bytecode is cached as on any normal install (this sandbox sets PYTHONDONTWRITEBYTECODE).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd
+    )
     memory = TreeMemory(process.pid)
     _, stderr = process.communicate()
     seconds = time.perf_counter() - started

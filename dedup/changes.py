@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from .normalize import glyphs_folded, split_units, words
+from .normalize import WORDS, glyphs_folded, kind, split_units, words
 
 COSMETIC = frozenset({"identical", "punctuation", "glyphs", "case", "spacing"})
 SUBSTANTIVE = frozenset({"number", "words"})
@@ -192,7 +192,7 @@ def classify(first: str, other: str) -> tuple[str, ...]:
         return ("identical",)
     first_words = len(word_parts(first)[0])
     found = _edges(first, other, first_words)
-    if found is None and abs(first_words - len(word_parts(other)[0])) > _SMALL_EDIT:
+    if found is None and abs(_length(first) - _length(other)) > _SMALL_EDIT:
         found = changes_between(first, other, first_words=first_words)  # align it all
     if found is None:
         head, tail = _common_ends(first, other)
@@ -204,6 +204,15 @@ def classify(first: str, other: str) -> tuple[str, ...]:
             first_words=first_words,
         )
     return tuple(c for c in ORDER if c in found) or ("spacing",)
+
+
+def _length(text: str) -> int:
+    """Words as spaces count them (characters, for an unspaced script)."""
+    if not text.isascii():
+        units = word_parts(text)[1]
+        if kind(units) != WORDS:
+            return len(units)
+    return len(text.split())
 
 
 def _edges(first: str, other: str, first_words: int) -> set[str] | None:

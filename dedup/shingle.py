@@ -76,14 +76,14 @@ _BMP_KINDS = np.frombuffer(BMP_KINDS, dtype=np.uint8)  # a view: one table
 _ASTRAL_UNSPACED = [(a, b) for a, b in UNSPACED if b > 0xFFFF]
 
 
-def _unspaced(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _unspaced(data: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(kind, length) at each byte of UTF-8 `data` that starts a character of an
     unspaced script (CJK or SEA, as in `normalize.kind`; each takes 3 or 4 bytes), 0
-    elsewhere."""
+    elsewhere; None when there is none (ASCII, Latin, Cyrillic, Arabic ...)."""
+    if not len(data) or data.max() < 0xE0:
+        return None
     kind = np.zeros(len(data) + 1, dtype=np.uint8)
     length = np.zeros(len(data) + 1, dtype=np.uint8)
-    if not len(data) or data.max() < 0xE0:  # ASCII, Latin, Cyrillic, Arabic...
-        return kind, length
     lead = np.flatnonzero((data & 0xF0) == 0xE0)
     point = (data[lead] & 0x0F).astype(np.int64) << 12
     point |= (data[lead + 1] & 0x3F).astype(np.int64) << 6
@@ -101,7 +101,7 @@ def _unspaced(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             inside |= (point >= first) & (point <= last)
         kind[lead[inside]] = ASTRAL_KIND
         length[lead] = 4
-    return kind, length
+    return (kind, length) if kind.any() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +131,14 @@ def words_of(texts: Sequence[str]) -> Words:
     is_word = np.zeros(len(data) + 2, dtype=bool)
     np.greater(data, 32, out=is_word[1:-1])
     separators = np.flatnonzero(data == 0)
-    kind, length = _unspaced(data)
-    single = np.flatnonzero(kind)
-    if not len(single):  # no unspaced script: words only, as English
+    unspaced = _unspaced(data)
+    if unspaced is None:  # words only, as in English
         edges = np.flatnonzero(is_word[1:] != is_word[:-1])
         starts, ends = edges[0::2], edges[1::2]
         owner = np.searchsorted(separators, starts)  # paragraph of each word
         return Words(_word_hashes(data, starts, ends), owner, len(texts))
+    kind, length = unspaced
+    single = np.flatnonzero(kind)
     cut = np.zeros(len(data) + 1, dtype=bool)
     cut[single] = True
     cut[single + length[single]] = True
