@@ -184,7 +184,7 @@ class Filter:
 
 def may_repeat(article: Article, hashed: Hashed, words: Words, params: Params) -> bool:
     """Whether a scan of the article could find a repeat inside it: two of its eligible
-    paragraphs share an LSH band key, or one's word 3-grams sit in another's (computed
+    paragraphs share an LSH band key, or one's containment n-grams sit in another's (computed
     as a scan computes them). A scan's clusters and contained pairs come only from
     these; most articles have neither. `words`: the article's words (`words_of`)."""
     if len(hashed.paragraphs) < 2:

@@ -32,7 +32,7 @@ class Batch:
     """The hashes of one batch of whole articles (see the module docstring).
 
     `contained` lists pairs of paragraphs of one article, by index in the batch, whose
-    3-gram containment passes the threshold, with `containment` their share.
+    containment (`contain.SIZES`) passes the threshold, with `containment` their share.
     """
 
     words: np.ndarray

@@ -1,9 +1,11 @@
-"""Paragraphs to word-shingle hashes, in bulk and without a Python object per shingle.
+"""Paragraphs to shingle hashes, in bulk and without a Python object per shingle.
 
 All paragraphs of a batch are normalized, joined into one byte buffer and cut into
-words with NumPy. Each word is hashed once (its first bytes packed into 64 bits and
-mixed); a shingle's hash combines the hashes of its words. Shingle hashes are 64-bit,
-so two different shingles of a paragraph pair collide with probability about 2^-64.
+units (words, and single characters of the scripts written without spaces; see
+`normalize`) with NumPy. Each unit is hashed once (its first bytes packed into 64 bits
+and mixed); a shingle's hash combines the hashes of its units. Shingle hashes are
+64-bit, so two different shingles of a paragraph pair collide with probability about
+2^-64.
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ def words_of(texts: Sequence[str]) -> Words:
 
 
 def ngrams(found: Words, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, hashes): the word `size`-gram hashes of each paragraph, CSR layout."""
+    """(offsets, hashes): the unit `size`-gram hashes of each paragraph, CSR layout."""
     token, owner = found.hashes, found.owner
     count = max(len(token) - size + 1, 0)
     same = owner[:count] == owner[size - 1 : size - 1 + count]
@@ -192,9 +194,9 @@ def grams(found: Words, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def shingle(texts: Sequence[str], size: int) -> Shingles:
-    """Word `size`-gram hashes of every paragraph in `texts`.
+    """Unit `size`-gram hashes of every paragraph in `texts`.
 
-    A paragraph with fewer than `size` words has no shingles.
+    A paragraph with fewer than `size` units has no shingles.
     """
     return shingles_of(words_of(texts), size)
 
@@ -225,6 +227,6 @@ def _digests(token: np.ndarray, owner: np.ndarray, words: np.ndarray) -> np.ndar
 
 
 def shingle_set(text: str, size: int) -> frozenset[tuple[str, ...]]:
-    """The word `size`-grams of one paragraph as Python tuples (for pairwise checks)."""
+    """The unit `size`-grams of one paragraph as Python tuples (for pairwise checks)."""
     w = words(text)
     return frozenset(tuple(w[i : i + size]) for i in range(len(w) - size + 1))

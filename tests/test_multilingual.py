@@ -241,6 +241,8 @@ def test_bulk_units_are_the_units_of_words(texts: list[str]) -> None:
     found = words_of(texts)
     data = match_buffer(texts)
     assert found.per_paragraph.tolist() == [len(words(t)) for t in texts]
+    spaced = words_of([" ".join(words(t)) for t in texts])  # every unit cut by a space
+    assert found.hashes.tolist() == spaced.hashes.tolist()
     expected = [kind(words(t)) for t in texts]
     kinds = found.kinds if found.kinds is not None else np.zeros(len(texts), dtype=np.uint8)
     assert kinds.tolist() == expected
