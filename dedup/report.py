@@ -87,7 +87,9 @@ def cluster_panel(cluster: Cluster, markers: bool = False) -> Panel:
     """A cluster: each member's place, similarity, change classes and diff from the first."""
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False)
     table.add_column("sim", justify="right", width=5)
-    table.add_column("article ¶ / text (differences from the first member)", ratio=1)
+    table.add_column(  # fold: Chinese or Japanese text has no space to wrap at
+        "article ¶ / text (differences from the first member)", ratio=1, overflow="fold"
+    )
     first = cluster.members[0]
     for i, m in enumerate(cluster.members[:MAX_MEMBERS]):
         cell = _place(m)

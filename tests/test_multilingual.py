@@ -304,3 +304,16 @@ def test_an_index_built_before_units_by_script_is_refused(dedup: Invoke, tmp_pat
     assert out.status == 2 and out.stdout == ""
     assert "index format dedup-index-2, this version reads dedup-index-3" in out.stderr
     assert "build a new index" in out.stderr
+
+
+def test_the_reports_show_a_dropped_stop(dedup: Invoke, tmp_path: Path, data_dir: Path) -> None:
+    [article] = corpus(data_dir, "zh", 1)
+    paragraphs = [*article.paragraphs, article.paragraphs[1].rstrip("。")]
+    story = tmp_path / "story.txt"
+    story.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    terminal = dedup("scan", "--format", "terminal", "--color", "never", story)
+    assert terminal.status == 1 and "[-。-]" in terminal.stdout
+    page = dedup("scan", "--format", "html", story)
+    assert "<del>。</del>" in page.stdout
+    cleaned = dedup("clean", story)
+    assert cleaned.stdout == "\n\n".join(article.paragraphs) + "\n"
