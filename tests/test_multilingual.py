@@ -15,7 +15,7 @@ from conftest import ROOT, Invoke, read_jsonl_gz
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup import Article, Params, clean, scan
+from dedup import Article, Params, Story, clean, scan
 from dedup.changes import COSMETIC, classify
 from dedup.diff import word_diff
 from dedup.filter import Filter
@@ -317,3 +317,25 @@ def test_the_reports_show_a_dropped_stop(dedup: Invoke, tmp_path: Path, data_dir
     assert "<del>。</del>" in page.stdout
     cleaned = dedup("clean", story)
     assert cleaned.stdout == "\n\n".join(article.paragraphs) + "\n"
+
+
+def test_versions_of_a_chinese_story(data_dir: Path) -> None:
+    [article] = corpus(data_dir, "zh", 1)
+    first, second, third = article.paragraphs[:3]
+    old = Article("s:1", (first, second, third), "f", "x", story=Story(guid="s", version="1"))
+    corrected = third.replace("9", "10", 1)
+    new = Article(
+        "s:2",
+        (first.replace("，", ","), second, corrected),
+        "f",
+        "x",
+        story=Story(guid="s", version="2", signals=("correction",)),
+    )
+    result = scan([old, new], PARAMS, workers=1)
+    assert result.clusters and all(c.story == "s" for c in result.clusters)
+    [versions] = result.stories
+    [step] = versions.diffs
+    assert step.relation == "correction"
+    assert step.unchanged == ((0, 0), (1, 1))  # the glyph change is not a change
+    [change] = step.changed
+    assert (change.old, change.new, change.changes) == (2, 2, ("number",))
