@@ -53,15 +53,17 @@ class Run:
     status: int
 
 
-def measure(cmd: list[str], path: Path | None = None) -> Run:
-    """Run `cmd` to completion, sampling the resident memory of its process tree
-    (`path`: where to import dedup from, for the baseline)."""
+def measure(cmd: list[str], path: Path | None = None, cwd: Path | None = None) -> Run:
+    """Run `cmd` to completion (in `cwd`), sampling the resident memory of its process
+    tree (`path`: where to import dedup from, for the baseline)."""
     started = time.perf_counter()
     # Bytecode is cached as on any normal install (this sandbox sets PYTHONDONTWRITEBYTECODE).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if path is not None:
         env["PYTHONPATH"] = str(path)
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd
+    )
     memory = TreeMemory(process.pid)
     _, stderr = process.communicate()
     seconds = time.perf_counter() - started

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+
+from .normalize import WORDS, glyphs_folded, kind, split_units, words
 
 COSMETIC = frozenset({"identical", "punctuation", "glyphs", "case", "spacing"})
 SUBSTANTIVE = frozenset({"number", "words"})
@@ -32,61 +33,91 @@ ORDER = (
     "number", "words", "trimmed", "extended", "merged", "contained",
 )  # fmt: skip
 
-_SPLIT = re.compile(r"(\w+)")
 _WORD_CHAR = re.compile(r"\w")
-_WORDS = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
 _GLYPHS = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
         "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+        "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',  # CJK corner brackets
+        "\u300a": '"', "\u300b": '"', "\u3008": '"', "\u3009": '"',  # CJK title marks
+        "\u301d": '"', "\u301e": '"', "\u301f": '"',
+        "\u3010": "[", "\u3011": "]", "\u3014": "[", "\u3015": "]", "\u3016": "[",
+        "\u3017": "]", "\u3002": ".", "\uff61": ".", "\u3001": ",", "\uff64": ",",
+        "\u060c": ",", "\u061b": ";", "\u061f": "?", "\u066a": "%", "\u06d4": ".",
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
         "\u2015": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ",
     }
 )  # fmt: skip
+_NUMERALS = frozenset("〇零一二三四五六七八九十百千万萬亿億两兩")  # Han numerals
 
 
 def fold_glyphs(text: str) -> str:
-    """NFKC, with curly quotes made straight, dashes made hyphens, ellipses three dots."""
-    return unicodedata.normalize("NFKC", text).translate(_GLYPHS)
+    """NFKC, with curly quotes and CJK quotes and brackets made straight, dashes made
+    hyphens, ellipses three dots, CJK and Arabic stops and commas made ASCII, and the
+    glyph differences matching drops (zero-width characters, soft hyphens) dropped."""
+    return glyphs_folded(text).translate(_GLYPHS)
+
+
+@functools.lru_cache(maxsize=65536)
+def _key(unit: str) -> str:
+    return "".join(words(unit))
 
 
 @functools.lru_cache(maxsize=4096)
 def word_parts(text: str) -> tuple[list[str], list[str], list[str]]:
-    """(words, match keys, gaps): gaps[i] is the text before words[i], gaps[-1] the tail.
+    """(units, match keys, gaps): gaps[i] is the text before units[i], gaps[-1] the tail.
 
+    Units are words, or characters of unspaced scripts (`normalize.split_units`).
     Cached: the first member of a cluster is compared with every other.
     """
-    pieces = _SPLIT.split(text)
-    words, gaps = pieces[1::2], pieces[0::2]
-    if not words:
-        return words, [], gaps
-    keys = "\x00".join(words).lower().split("\x00") if text.isascii() else match_keys(words)
-    return words, keys, gaps
+    units, gaps = split_units(text)
+    if text.isascii():
+        return units, "\x00".join(units).lower().split("\x00") if units else [], gaps
+    kept, keys, between = [], [], [gaps[0]]
+    for unit, gap in zip(units, gaps[1:], strict=True):
+        key = unit.lower() if unit.isascii() else _key(unit)
+        if key:
+            kept.append(unit)
+            keys.append(key)
+            between.append(gap)
+        else:  # only what matching drops (a lone zero-width character): part of the gap
+            between[-1] += unit + gap
+    return kept, keys, between
 
 
 def _gap_classes(a: str, b: str) -> set[str]:
     if a == b:
         return set()
     fa, fb = fold_glyphs(a), fold_glyphs(b)
-    found = {"glyphs"} if fa != a or fb != b else set()
     if fa == fb:
-        return found or {"punctuation"}
+        return {"glyphs"}
+    found = {"glyphs"} if _swapped(a, fb) or _swapped(b, fa) else set()
     if _SPACE.sub(" ", fa).strip() == _SPACE.sub(" ", fb).strip():
         return found | {"spacing"}
     return found | {"punctuation"} if fa.strip() != fb.strip() else found | {"spacing"}
 
 
+def _swapped(gap: str, other: str) -> bool:
+    """Whether `gap` holds a variant of a mark that `other` (folded) holds: a glyph
+    change, as opposed to a mark added or dropped (a lone 。 dropped is punctuation)."""
+    return any(fold_glyphs(c) != c and fold_glyphs(c) in other for c in set(gap))
+
+
+def _unit_classes(a: str, b: str) -> set[str]:
+    """Classes of two units that matching sees as one (letter case, glyphs)."""
+    if _case_key(a) == _case_key(b):
+        return {"case"}
+    return {"glyphs"} if glyphs_folded(a) == glyphs_folded(b) else {"glyphs", "case"}
+
+
+def _case_key(unit: str) -> str:
+    return unit.casefold().replace("i\u0307", "i").replace("\u0131", "i")
+
+
 def _is_number(word: str) -> bool:
-    return any(c.isdigit() for c in word)
-
-
-def match_keys(words: list[str]) -> list[str]:
-    """Words as matching compares them: NFKC and case-folded."""
-    return [
-        w.casefold() if w.isascii() else unicodedata.normalize("NFKC", w).casefold() for w in words
-    ]
+    return any(c.isdigit() or c in _NUMERALS for c in word)
 
 
 Op = tuple[str, int, int, int, int]
@@ -161,7 +192,7 @@ def classify(first: str, other: str) -> tuple[str, ...]:
         return ("identical",)
     first_words = len(word_parts(first)[0])
     found = _edges(first, other, first_words)
-    if found is None and abs(len(first.split()) - len(other.split())) > _SMALL_EDIT:
+    if found is None and abs(_length(first) - _length(other)) > _SMALL_EDIT:
         found = changes_between(first, other, first_words=first_words)  # align it all
     if found is None:
         head, tail = _common_ends(first, other)
@@ -175,6 +206,15 @@ def classify(first: str, other: str) -> tuple[str, ...]:
     return tuple(c for c in ORDER if c in found) or ("spacing",)
 
 
+def _length(text: str) -> int:
+    """Words as spaces count them (characters, for an unspaced script)."""
+    if not text.isascii():
+        units = word_parts(text)[1]
+        if kind(units) != WORDS:
+            return len(units)
+    return len(text.split())
+
+
 def _edges(first: str, other: str, first_words: int) -> set[str] | None:
     """Classes when one text holds the other whole, with words around it; else None."""
     outer, inner, tag = (
@@ -185,7 +225,7 @@ def _edges(first: str, other: str, first_words: int) -> set[str] | None:
         return None
     found: set[str] = set()
     for part in (outer[:at], outer[at + len(inner) :]):
-        count = len(_WORDS.findall(part))
+        count = len(words(part))
         if count:
             found.add(_edge_class(tag, count, first_words))
         else:
@@ -213,7 +253,9 @@ def changes_between(
     for tag, i1, i2, j1, j2 in word_opcodes(key_a, key_b):
         if tag == "equal":
             if raw_a[i1:i2] != raw_b[j1:j2]:
-                found.add("case")
+                for ra, rb in zip(raw_a[i1:i2], raw_b[j1:j2], strict=True):
+                    if ra != rb:
+                        found |= _unit_classes(ra, rb)
             if gaps_a[i1 + 1 : i2] != gaps_b[j1 + 1 : j2]:
                 for k in range(1, i2 - i1):
                     found |= _gap_classes(gaps_a[i1 + k], gaps_b[j1 + k])
@@ -246,27 +288,31 @@ def _common_ends(a: str, b: str) -> tuple[int, int]:
         mid = (lo + hi + 1) // 2
         lo, hi = (mid, hi) if a[:mid] == b[:mid] else (lo, mid - 1)
     head = lo
-    while head and _word(a[head - 1]) and (_word(a[head : head + 1]) or _word(b[head : head + 1])):
+    while head and (
+        _joined(a[head - 1], a[head : head + 1]) or _joined(a[head - 1], b[head : head + 1])
+    ):
         head -= 1
     lo, hi = 0, short - head
     while lo < hi:
         mid = (lo + hi + 1) // 2
         lo, hi = (mid, hi) if a[len(a) - mid :] == b[len(b) - mid :] else (lo, mid - 1)
     tail = lo
-    while (
-        tail
-        and _word(a[len(a) - tail])
-        and (
-            _word(a[len(a) - tail - 1 : len(a) - tail])
-            or _word(b[len(b) - tail - 1 : len(b) - tail])
-        )
+    while tail and (
+        _joined(a[len(a) - tail - 1 : len(a) - tail], a[len(a) - tail])
+        or _joined(b[len(b) - tail - 1 : len(b) - tail], a[len(a) - tail])
     ):
         tail -= 1
     return head, tail
 
 
-def _word(char: str) -> bool:
-    return bool(char) and (char.isalnum() or char == "_")
+def _joined(before: str, after: str) -> bool:
+    """Whether two adjacent characters belong to one unit (cutting between them would
+    cut a word; between two Chinese characters it cuts nothing)."""
+    if not before or not after:
+        return False
+    if before.isascii() and after.isascii():
+        return (before.isalnum() or before == "_") and (after.isalnum() or after == "_")
+    return split_units(before + after) == ([before + after], ["", ""])
 
 
 _WHOLE = 8  # fewer words added or cut at an edge are a dateline or an attribution

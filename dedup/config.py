@@ -28,10 +28,12 @@ class Params:
     """What makes two paragraphs near-duplicates, and how candidates are found.
 
     threshold: exact Jaccard similarity of the shingle sets a pair must reach.
-    shingle_size: words per shingle (word n-grams over the normalized words).
-    min_words: paragraphs with fewer words are never clustered as near-duplicates.
-    containment: share of the shorter paragraph's word 3-grams that must be found in
-    the longer for a pair to be reported as contained (trimmed, merged, edited).
+    shingle_size: units per shingle: n-grams of words, or of characters of the scripts
+    that `normalize` cuts into characters (Chinese, Japanese, Korean, Thai ...).
+    min_words: paragraphs with fewer units are never clustered as near-duplicates.
+    containment: share of the shorter paragraph's containment n-grams (`contain.SIZES`)
+    that must be found in the longer for a pair to be reported as contained (trimmed,
+    merged, edited).
     standing_articles: a cluster spread over this many unrelated articles is standing text.
     num_perm, bands, rows, seed: the MinHash signature (datasketch's affine32 scheme)
     and the LSH banding that proposes candidates; every candidate is verified exactly.

@@ -1,13 +1,15 @@
 """Containment: a paragraph that sits inside another (trimmed, merged, lightly edited).
 
-Containment is the share of the shorter paragraph's word 3-grams found in the longer.
-Jaccard misses these pairs (a paragraph merged with the next one has Jaccard about
-0.5 with the original), so they are found separately: inside each article every pair
-of paragraphs is compared, in the workers, by counting shared 3-gram hashes; across
-articles the LSH candidates that fail the Jaccard threshold are checked too. Why
-3-grams at 0.7: benchmarks/RESULTS.md. Across articles a pair only counts when the
-shorter paragraph's 5-grams all sit in the longer (trimmed or merged, no word changed):
-formulaic filings share 70-90 % of their 3-grams and differ in names and figures.
+Containment is the share of the shorter paragraph's containment n-grams (word 3-grams;
+character 5-grams for Chinese, Japanese and Korean, 15-grams for Thai, Lao, Khmer and
+Myanmar: `SIZES`) found in the longer. Jaccard misses these pairs (a paragraph merged
+with the next one has Jaccard about 0.5 with the original), so they are found
+separately: inside each article every pair of paragraphs is compared, in the workers,
+by counting shared n-gram hashes; across articles the LSH candidates that fail the
+Jaccard threshold are checked too. Why 3-grams at 0.7: benchmarks/RESULTS.md. Across
+articles a pair only counts when the shorter paragraph's 5-grams all sit in the longer
+(trimmed or merged, no word changed): formulaic filings share 70-90 % of their 3-grams
+and differ in names and figures.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ import numpy as np
 
 from .changes import word_opcodes, word_parts
 from .lsh import pairs_within_runs, runs, unique_counts
-from .shingle import shingle_set
+from .normalize import kind, words
+from .shingle import Words, grams
 
-SIZE = 3  # words per containment shingle
-MAX_SHARED_BY = 32  # a 3-gram in more paragraphs of one article is not evidence
+SIZES: tuple[int, ...] = (3, 5, 15)
+"""Units per containment n-gram, by paragraph kind (`normalize.kind`): 3 words; 5
+characters of Chinese, Japanese or Korean; 15 of Thai, Lao, Khmer or Myanmar (shorter
+ones are shared by unrelated paragraphs of one article: benchmarks/RESULTS.md)."""
+MAX_SHARED_BY = 32  # an n-gram in more paragraphs of one article is not evidence
 
 
 def _bits(n: int) -> int:
@@ -38,9 +44,9 @@ def within_articles(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (a, b), a < b, of eligible paragraphs of one article with containment >= threshold.
 
-    `offsets`/`hashes` hold each paragraph's 3-gram hashes (CSR), `article` the article
+    `offsets`/`hashes` hold each paragraph's n-gram hashes (CSR), `article` the article
     of each paragraph (labels 0..n). Returns the pairs (m, 2) and their containment.
-    One sort of 64-bit keys (article, hash, paragraph) finds the shared 3-grams; the
+    One sort of 64-bit keys (article, hash, paragraph) finds the shared n-grams; the
     hash keeps the bits the other two leave (36 or more in practice).
     """
     n = len(offsets) - 1
@@ -53,7 +59,7 @@ def within_articles(
     group = (article.astype(np.uint64)[owner.astype(np.int64)] << np.uint64(value_bits)) | (
         values >> np.uint64(64 - value_bits)
     )
-    keys, _ = unique_counts((group << np.uint64(owner_bits)) | owner)  # one per 3-gram
+    keys, _ = unique_counts((group << np.uint64(owner_bits)) | owner)  # one per n-gram
     owner = (keys & np.uint64((1 << owner_bits) - 1)).astype(np.int64)
     group = keys >> np.uint64(owner_bits)
     sizes = np.bincount(owner, minlength=n)
@@ -67,13 +73,25 @@ def within_articles(
     return np.stack([a[keep_pairs], b[keep_pairs]], axis=1), share[keep_pairs]
 
 
+def grams_of(found: Words) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, hashes): the containment n-gram hashes of already hashed paragraphs."""
+    return grams(found, SIZES)
+
+
+def gram_set(text: str) -> frozenset[tuple[str, ...]]:
+    """The containment n-grams of one paragraph (for pairwise checks)."""
+    units = words(text)
+    size = SIZES[kind(units)]
+    return frozenset(tuple(units[i : i + size]) for i in range(len(units) - size + 1))
+
+
 def containment(a: str, b: str) -> float:
-    """The share of the shorter paragraph's word 3-grams found in the longer."""
-    return containment_of(shingle_set(a, SIZE), shingle_set(b, SIZE))
+    """The share of the shorter paragraph's containment n-grams found in the longer."""
+    return containment_of(gram_set(a), gram_set(b))
 
 
 def containment_of(first: AbstractSet[object], second: AbstractSet[object]) -> float:
-    """`containment` of two paragraphs' 3-gram sets."""
+    """`containment` of two paragraphs' n-gram sets."""
     smaller = min(len(first), len(second))
     return len(first & second) / smaller if smaller else 0.0
 

@@ -25,7 +25,7 @@ from .config import Params
 from .detect import scan
 from .index import Entry, Hashed, Index, hash_article
 from .model import Article, Change, Story, VersionDiff
-from .shingle import Words, ngrams, words_of
+from .shingle import Words, words_of
 from .verify import shared_counts
 
 Status = Literal["new", "partial", "duplicate", "canceled", "unchanged"]
@@ -216,7 +216,7 @@ class Filter:
 
 def may_repeat(article: Article, hashed: Hashed, words: Words, params: Params) -> bool:
     """Whether a scan of the article could find a repeat inside it: two of its eligible
-    paragraphs share an LSH band key, or one's word 3-grams sit in another's (computed
+    paragraphs share an LSH band key, or one's containment n-grams sit in another's (computed
     as a scan computes them). A scan's clusters and contained pairs come only from
     these; most articles have neither. `words`: the article's words (`words_of`)."""
     if len(hashed.paragraphs) < 2:
@@ -224,7 +224,7 @@ def may_repeat(article: Article, hashed: Hashed, words: Words, params: Params) -
     keys = np.sort(hashed.keys, axis=1)
     if (keys[:, 1:] == keys[:, :-1]).any():
         return True
-    offsets, hashes = ngrams(words, contain.SIZE)
+    offsets, hashes = contain.grams_of(words)
     alone = np.zeros(len(article.paragraphs), dtype=np.int64)  # one article
     eligible = np.zeros(len(article.paragraphs), dtype=bool)
     eligible[list(hashed.paragraphs)] = True

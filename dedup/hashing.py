@@ -17,7 +17,7 @@ import numpy as np
 from . import contain
 from .config import Params
 from .lsh import band_keys, ramp
-from .shingle import ngrams, shingles_of, words_of
+from .shingle import shingles_of, words_of
 from .signature import signatures
 from .workers import Workers
 
@@ -32,7 +32,7 @@ class Batch:
     """The hashes of one batch of whole articles (see the module docstring).
 
     `contained` lists pairs of paragraphs of one article, by index in the batch, whose
-    3-gram containment passes the threshold, with `containment` their share.
+    containment (`contain.SIZES`) passes the threshold, with `containment` their share.
     """
 
     words: np.ndarray
@@ -53,7 +53,7 @@ def hash_batch(texts: Sequence[str], article: np.ndarray, params: Params) -> Bat
     shingles = shingles_of(found, params.shingle_size)
     signed = signatures(shingles, params.num_perm, params.seed)
     keys = band_keys(signed, params.bands, params.rows)
-    offsets, hashes = ngrams(found, contain.SIZE)
+    offsets, hashes = contain.grams_of(found)
     eligible = shingles.words >= params.min_words
     pairs, share = contain.within_articles(offsets, hashes, article, eligible, params.containment)
     return Batch(

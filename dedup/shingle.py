@@ -1,9 +1,11 @@
-"""Paragraphs to word-shingle hashes, in bulk and without a Python object per shingle.
+"""Paragraphs to shingle hashes, in bulk and without a Python object per shingle.
 
 All paragraphs of a batch are normalized, joined into one byte buffer and cut into
-words with NumPy. Each word is hashed once (its first bytes packed into 64 bits and
-mixed); a shingle's hash combines the hashes of its words. Shingle hashes are 64-bit,
-so two different shingles of a paragraph pair collide with probability about 2^-64.
+units (words, and single characters of the scripts written without spaces; see
+`normalize`) with NumPy. Each unit is hashed once (its first bytes packed into 64 bits
+and mixed); a shingle's hash combines the hashes of its units. Shingle hashes are
+64-bit, so two different shingles of a paragraph pair collide with probability about
+2^-64.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .normalize import match_buffer, words
+from .normalize import ASTRAL_KIND, BMP_KINDS, CJK, SEA, UNSPACED, WORDS, match_buffer, words
 
 _U64 = np.uint64
 _MUL = _U64(0x9E3779B97F4A7C15)
@@ -72,13 +74,50 @@ def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return fmix64(hashes ^ lengths.astype(np.uint64))
 
 
+_BMP_KINDS = np.frombuffer(BMP_KINDS, dtype=np.uint8)  # a view: one table
+_ASTRAL_UNSPACED = [(a, b) for a, b in UNSPACED if b > 0xFFFF]
+
+
+def _unspaced(data: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(kind, length) at each byte of UTF-8 `data` that starts a character of an
+    unspaced script (CJK or SEA, as in `normalize.kind`; each takes 3 or 4 bytes), 0
+    elsewhere; None when there is none (ASCII, Latin, Cyrillic, Arabic ...)."""
+    if not len(data) or data.max() < 0xE0:
+        return None
+    kind = np.zeros(len(data) + 1, dtype=np.uint8)
+    length = np.zeros(len(data) + 1, dtype=np.uint8)
+    lead = np.flatnonzero((data & 0xF0) == 0xE0)
+    point = (data[lead] & 0x0F).astype(np.int64) << 12
+    point |= (data[lead + 1] & 0x3F).astype(np.int64) << 6
+    point |= data[lead + 2] & 0x3F
+    kind[lead] = _BMP_KINDS[point]
+    length[lead] = 3
+    lead = np.flatnonzero((data & 0xF8) == 0xF0)
+    if len(lead):  # beyond the BMP: Han extensions, Kana supplements
+        point = (data[lead] & 0x07).astype(np.int64) << 18
+        point |= (data[lead + 1] & 0x3F).astype(np.int64) << 12
+        point |= (data[lead + 2] & 0x3F).astype(np.int64) << 6
+        point |= data[lead + 3] & 0x3F
+        inside = np.zeros(len(lead), dtype=bool)
+        for first, last in _ASTRAL_UNSPACED:
+            inside |= (point >= first) & (point <= last)
+        kind[lead[inside]] = ASTRAL_KIND
+        length[lead] = 4
+    return (kind, length) if kind.any() else None
+
+
 @dataclass(frozen=True, slots=True)
 class Words:
-    """The word hashes of a batch of paragraphs, in text order, with their paragraph."""
+    """The unit hashes of a batch of paragraphs, in text order, with their paragraph.
+
+    `kinds[i]` is paragraph i's kind (`normalize.kind`); None when every paragraph is
+    WORDS (no unspaced script in the batch).
+    """
 
     hashes: np.ndarray
     owner: np.ndarray
     count: int  # paragraphs in the batch
+    kinds: np.ndarray | None = None
 
     @property
     def per_paragraph(self) -> np.ndarray:
@@ -86,19 +125,40 @@ class Words:
 
 
 def words_of(texts: Sequence[str]) -> Words:
-    """Normalize, cut into words and hash every word of every paragraph at once."""
+    """Normalize, cut into units and hash every unit of every paragraph at once.
+
+    Runs of bytes above 32 are words, cut around each character of an unspaced script.
+    """
     data = np.frombuffer(match_buffer(texts), dtype=np.uint8)
     is_word = np.zeros(len(data) + 2, dtype=bool)
     np.greater(data, 32, out=is_word[1:-1])
-    edges = np.flatnonzero(is_word[1:] != is_word[:-1])
-    starts, ends = edges[0::2], edges[1::2]
     separators = np.flatnonzero(data == 0)
-    owner = np.searchsorted(separators, starts)  # paragraph of each word
-    return Words(_word_hashes(data, starts, ends), owner, len(texts))
+    unspaced = _unspaced(data)
+    if unspaced is None:  # words only, as in English
+        edges = np.flatnonzero(is_word[1:] != is_word[:-1])
+        starts, ends = edges[0::2], edges[1::2]
+        owner = np.searchsorted(separators, starts)  # paragraph of each word
+        return Words(_word_hashes(data, starts, ends), owner, len(texts))
+    kind, length = unspaced
+    single = np.flatnonzero(kind)
+    cut = np.zeros(len(data) + 1, dtype=bool)
+    cut[single] = True
+    cut[single + length[single]] = True
+    after, before = is_word[1:], is_word[:-1]  # at byte p: p is a unit byte, p - 1 is
+    starts = np.flatnonzero(after & (~before | cut))
+    ends = np.flatnonzero(before & (~after | cut))
+    owner = np.searchsorted(separators, starts)
+    units = np.bincount(owner, minlength=len(texts))
+    unit_kind = kind[starts]
+    kinds = np.zeros(len(texts), dtype=np.uint8)
+    for value in (CJK, SEA):
+        counts = np.bincount(owner[unit_kind == value], minlength=len(texts))
+        kinds[counts * 2 > units] = value
+    return Words(_word_hashes(data, starts, ends), owner, len(texts), kinds)
 
 
 def ngrams(found: Words, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, hashes): the word `size`-gram hashes of each paragraph, CSR layout."""
+    """(offsets, hashes): the unit `size`-gram hashes of each paragraph, CSR layout."""
     token, owner = found.hashes, found.owner
     count = max(len(token) - size + 1, 0)
     same = owner[:count] == owner[size - 1 : size - 1 + count]
@@ -111,10 +171,32 @@ def ngrams(found: Words, size: int) -> tuple[np.ndarray, np.ndarray]:
     return offsets, fmix64(combined[same])
 
 
-def shingle(texts: Sequence[str], size: int) -> Shingles:
-    """Word `size`-gram hashes of every paragraph in `texts`.
+def grams(found: Words, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, hashes): each paragraph's unit n-gram hashes, CSR layout, where n is
+    `sizes[kind]` for the paragraph's kind (`normalize.kind`)."""
+    kinds = found.kinds
+    present = [WORDS] if kinds is None else np.unique(kinds).tolist()
+    if len(present) == 1:
+        return ngrams(found, sizes[present[0]])
+    assert kinds is not None
+    owners, hashes = [], []
+    for kind in present:
+        offsets, found_hashes = ngrams(found, sizes[kind])
+        owner = np.repeat(np.arange(found.count), np.diff(offsets))
+        mine = kinds[owner] == kind
+        owners.append(owner[mine])
+        hashes.append(found_hashes[mine])
+    owner = np.concatenate(owners)
+    order = np.argsort(owner, kind="stable")
+    offsets = np.zeros(found.count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=found.count), out=offsets[1:])
+    return offsets, np.concatenate(hashes)[order]
 
-    A paragraph with fewer than `size` words has no shingles.
+
+def shingle(texts: Sequence[str], size: int) -> Shingles:
+    """Unit `size`-gram hashes of every paragraph in `texts`.
+
+    A paragraph with fewer than `size` units has no shingles.
     """
     return shingles_of(words_of(texts), size)
 
@@ -145,6 +227,6 @@ def _digests(token: np.ndarray, owner: np.ndarray, words: np.ndarray) -> np.ndar
 
 
 def shingle_set(text: str, size: int) -> frozenset[tuple[str, ...]]:
-    """The word `size`-grams of one paragraph as Python tuples (for pairwise checks)."""
+    """The unit `size`-grams of one paragraph as Python tuples (for pairwise checks)."""
     w = words(text)
     return frozenset(tuple(w[i : i + size]) for i in range(len(w) - size + 1))

@@ -104,7 +104,7 @@ def diff(old: Article, new: Article, params: Params) -> VersionDiff:
     free = set(range(len(old.paragraphs)))
     old_words = [words(p) for p in old.paragraphs]
     old_sets = [shingle_set(p, params.shingle_size) for p in old.paragraphs]
-    old_grams = [shingle_set(p, contain.SIZE) for p in old.paragraphs]
+    old_grams = [contain.gram_set(p) for p in old.paragraphs]
     unchanged, changed, added = [], [], []
     for j, text in enumerate(new.paragraphs):
         key = words(text)
@@ -114,7 +114,7 @@ def diff(old: Article, new: Article, params: Params) -> VersionDiff:
             free.discard(same)
             unchanged.append((same, j))
             continue
-        mine, grams = shingle_set(text, params.shingle_size), shingle_set(text, contain.SIZE)
+        mine, grams = shingle_set(text, params.shingle_size), contain.gram_set(text)
         best, score, similarity = None, 0.0, 0.0
         for i in candidates:
             jaccard_i = jaccard(old_sets[i], mine)

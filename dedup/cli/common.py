@@ -187,21 +187,22 @@ def engine_options(command: F) -> F:
         click.option(
             "--threshold",
             type=click.FloatRange(0, 1, min_open=True),
-            help="Jaccard similarity of word shingles a pair must reach [default: 0.8].",
+            help="Jaccard similarity of shingles a pair must reach [default: 0.8].",
         ),
         click.option(
             "--min-words",
             type=click.IntRange(1),
-            help="Shorter paragraphs are never clustered [default: 9].",
+            help="Paragraphs of fewer units (words; characters of Chinese, Japanese, Korean, "
+            "Thai ...) are never clustered [default: 9].",
         ),
         click.option(
-            "--shingle-size", type=click.IntRange(1), help="Words per shingle [default: 5]."
+            "--shingle-size", type=click.IntRange(1), help="Units per shingle [default: 5]."
         ),
         click.option(
             "--containment",
             type=click.FloatRange(0, 1, min_open=True),
-            help="Share of a paragraph's word 3-grams found in another for it to count as "
-            "contained (trimmed, merged, edited) [default: 0.7].",
+            help="Share of a paragraph's word 3-grams (character 5- or 15-grams) found in "
+            "another for it to count as contained (trimmed, merged, edited) [default: 0.7].",
         ),
         click.option(
             "--config",

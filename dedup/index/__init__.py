@@ -26,7 +26,8 @@ from ..model import Article, Story
 from ..shingle import Shingles, Words, shingles_of, words_of
 from ..signature import SCHEME, signatures
 
-FORMAT = "dedup-index-2"
+FORMAT = "dedup-index-3"
+"""Bumped whenever stored shingles change meaning (3: units by script, new folding)."""
 
 
 def structure(params: Params) -> dict[str, str]:
@@ -46,6 +47,12 @@ def structure(params: Params) -> dict[str, str]:
 
 def check_structure(stored: Mapping[str, str], params: Params, where: str) -> None:
     """Refuse an index built with other parameters, saying what differs."""
+    if stored.get("format") != FORMAT:
+        raise IndexRefused(
+            f"{where}: built by another version of dedup (index format "
+            f"{stored.get('format', 'missing')}, this version reads {FORMAT}): its paragraphs "
+            "were hashed differently; build a new index from the archive (dedup index add)"
+        )
     wanted = structure(params)
     differ = [
         f"{key} {stored.get(key, 'missing')} (now {value})"
