@@ -13,8 +13,10 @@ __version__ = "0.1.0"
 from .clean import clean
 from .config import Params, load_params
 from .detect import scan
-from .errors import ConfigError, DedupError, Diagnostics, InputError
+from .errors import ConfigError, DedupError, Diagnostics, IndexRefused, InputError
+from .filter import Filter, verdict_record
 from .formats import iter_articles, read_paths
+from .index import open_index
 from .model import (
     Article,
     Cleaned,
@@ -35,6 +37,8 @@ __all__ = [
     "ConfigError",
     "DedupError",
     "Diagnostics",
+    "Filter",
+    "IndexRefused",
     "InputError",
     "Member",
     "Params",
@@ -49,7 +53,9 @@ __all__ = [
     "cluster_record",
     "iter_articles",
     "load_params",
+    "open_index",
     "read_paths",
     "scan",
     "scan_document",
+    "verdict_record",
 ]
