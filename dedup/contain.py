@@ -19,8 +19,8 @@ from collections.abc import Set as AbstractSet
 
 import numpy as np
 
+from .arrays import pairs_within_runs, runs, unique_counts
 from .changes import word_opcodes, word_parts
-from .lsh import pairs_within_runs, runs, unique_counts
 from .normalize import kind, words
 from .shingle import Words, grams
 

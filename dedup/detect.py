@@ -22,13 +22,13 @@ from typing import TypeVar
 import numpy as np
 
 from . import contain, dates, relations, standing, versions
+from .arrays import ramp, runs
 from .changes import SUBSTANTIVE, classify, classify_many
 from .cluster import star_clusters
 from .config import Params
 from .errors import printable
 from .gcpause import paused
 from .hashing import CHUNK, Chunk, Hashed, Progress, hash_all
-from .lsh import ramp, runs
 from .model import (
     Article,
     Cluster,

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import contain
+from .arrays import ramp
 from .config import Params
-from .lsh import band_keys, ramp
+from .lsh import band_keys
 from .shingle import shingles_of, words_of
 from .signature import signatures
 from .workers import Workers

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lsh import ramp, unique_counts
+from .arrays import ramp, unique_counts
 from .model import Cluster, Contained, Relation, Side
 
 # A quotation: paired marks, or an opening mark that runs to the end of the paragraph

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .lsh import pairs_within_runs, ramp, unique_counts
+from .arrays import pairs_within_runs, ramp, unique_counts
 from .model import Member
 
 LONE_SHARE = 0.8

@@ -7,9 +7,10 @@ from collections.abc import Set as AbstractSet
 
 import numpy as np
 
+from .arrays import ramp
 from .config import Params
 from .hashing import Hashed
-from .lsh import candidate_pairs, ramp
+from .lsh import candidate_pairs
 from .shingle import shingle_set
 from .workers import Workers
 

@@ -29,8 +29,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..arrays import ramp
 from ..atomic import write_atomic
-from ..lsh import FIRST_OF_BUCKET, MAX_BUCKET, ramp
+from ..lsh import FIRST_OF_BUCKET, MAX_BUCKET
 
 FORMAT = "dedup-bands-2"
 HEADER = 4096  # bytes before the keys; the JSON header padded with spaces

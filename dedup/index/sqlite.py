@@ -25,9 +25,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ..arrays import ramp
 from ..config import Params
 from ..errors import IndexRefused
-from ..lsh import ramp
 from ..model import Article, Story
 from . import Entry, Hashed, Index, Summary, check_structure, now, structure
 from .bandmap import BandMap, sorted_run
