@@ -120,11 +120,11 @@ def _is_number(word: str) -> bool:
     return any(c.isdigit() or c in _NUMERALS for c in word)
 
 
-Op = tuple[str, int, int, int, int]
+Opcode = tuple[str, int, int, int, int]
 _SMALL_EDIT = 8  # words: a differing middle this short is one edit, not worth aligning
 
 
-def word_opcodes(a: list[str], b: list[str]) -> Sequence[Op]:
+def word_opcodes(a: list[str], b: list[str]) -> Sequence[Opcode]:
     """SequenceMatcher's opcodes for two word lists, cheaply in the common cases of copies.
 
     Equal lists, or one sitting whole inside the other (a dateline added, a sentence
@@ -146,23 +146,23 @@ def word_opcodes(a: list[str], b: list[str]) -> Sequence[Op]:
     end_a, end_b = len(a) - tail, len(b) - tail
     if max(end_a - head, end_b - head) <= _SMALL_EDIT:
         tag = "replace" if end_a > head and end_b > head else "delete" if end_a > head else "insert"
-        middle: list[Op] = [(tag, head, end_a, head, end_b)]
+        middle: list[Opcode] = [(tag, head, end_a, head, end_b)]
     else:
         matcher = SequenceMatcher(None, a[head:end_a], b[head:end_b], autojunk=False)
         middle = [
             (t, i1 + head, i2 + head, j1 + head, j2 + head)
             for t, i1, i2, j1, j2 in matcher.get_opcodes()
         ]
-    ops: list[Op] = [("equal", 0, head, 0, head)] if head else []
+    ops: list[Opcode] = [("equal", 0, head, 0, head)] if head else []
     ops += middle
     if tail:
         ops.append(("equal", end_a, len(a), end_b, len(b)))
     return ops
 
 
-def _around(at: int, short: int, long: int, tag: str) -> list[Op]:
+def _around(at: int, short: int, long: int, tag: str) -> list[Opcode]:
     """Opcodes (short-side range, long-side range) for a short run found at `at` in a long one."""
-    ops: list[Op] = [(tag, 0, 0, 0, at)] if at else []
+    ops: list[Opcode] = [(tag, 0, 0, 0, at)] if at else []
     ops.append(("equal", 0, short, at, at + short))
     if at + short < long:
         ops.append((tag, short, short, at + short, long))

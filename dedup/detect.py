@@ -28,7 +28,7 @@ from .cluster import star_clusters
 from .config import Params
 from .errors import printable
 from .gcpause import paused
-from .hashing import CHUNK, Chunk, Hashed, Progress, hash_all
+from .hashing import CHUNK, Chunk, Progress, ScanHashes, hash_all
 from .model import (
     Article,
     Cluster,
@@ -229,7 +229,7 @@ def _relations(
     contained: list[Contained],
     set_apart: tuple[Standing, ...],
     changed: np.ndarray,
-    hashed: Hashed,
+    hashed: ScanHashes,
     params: Params,
     story_of: dict[int, str],
 ) -> tuple[Relation, ...]:
@@ -276,7 +276,7 @@ def _clusters(
     layout: _Layout,
     nodes: _Nodes,
     edges: dict[tuple[int, int], float],
-    hashed: Hashed,
+    hashed: ScanHashes,
     workers: Workers,
 ) -> tuple[list[tuple[Cluster, list[int]]], np.ndarray]:
     """Star clusters of nodes, expanded to their paragraphs, the earliest copy first.
@@ -354,7 +354,7 @@ def _similarity_to_first(
     first: np.ndarray,
     node: np.ndarray,
     edges: dict[tuple[int, int], float],
-    hashed: Hashed,
+    hashed: ScanHashes,
     heads: np.ndarray,
 ) -> np.ndarray:
     """Each member's exact Jaccard similarity to its cluster's first member, by node:
@@ -389,7 +389,7 @@ def _changes(pairs: list[tuple[str, str]], workers: Workers) -> list[tuple[str, 
 
 
 def _contained(
-    layout: _Layout, hashed: Hashed, near: list[tuple[int, int]], cluster_of: list[int]
+    layout: _Layout, hashed: ScanHashes, near: list[tuple[int, int]], cluster_of: list[int]
 ) -> list[Contained]:
     """Contained pairs not already in one cluster: inside articles, and near misses.
 

@@ -28,7 +28,7 @@ FINE = 200_000
 sentence by sentence, and what still differs is aligned token by token where that
 costs no more, else shown as deleted and inserted whole."""
 
-Op = Literal["equal", "delete", "insert"]
+DiffTag = Literal["equal", "delete", "insert"]
 _Span = tuple[str, int, int, int, int]
 
 
@@ -45,14 +45,14 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-def word_diff(old: str, new: str) -> list[tuple[Op, str]]:
+def word_diff(old: str, new: str) -> list[tuple[DiffTag, str]]:
     """How to turn `old` into `new`: ("equal" | "delete" | "insert", text) pieces.
 
     Punctuation marks are tokens of their own, so an added period shows as one
     inserted ".", not as a changed word.
     """
     a, b = tokens(old), tokens(new)
-    pieces: list[tuple[Op, str]] = []
+    pieces: list[tuple[DiffTag, str]] = []
     for tag, i1, i2, j1, j2 in _opcodes(a, b):
         if tag == "equal":
             pieces.append(("equal", "".join(a[i1:i2])))

@@ -23,7 +23,7 @@ from .changes import classify
 from .clean import REMOVABLE, clean
 from .config import Params
 from .detect import scan
-from .index import Entry, Hashed, Index, hash_article
+from .index import ArticleHashes, Entry, Index, hash_article
 from .model import Article, Change, Story, VersionDiff
 from .shingle import Words, words_of
 from .verify import shared_counts
@@ -111,7 +111,7 @@ class Filter:
         return verdict
 
     def _revision(
-        self, article: Article, stored: list[tuple[int, str]], hashed: Hashed
+        self, article: Article, stored: list[tuple[int, str]], hashed: ArticleHashes
     ) -> VersionDiff:
         """What changed from the stored article with this id, paragraph by paragraph
         (the paragraphs an index keeps: those of `min_words` or more)."""
@@ -141,7 +141,9 @@ class Filter:
         found.pop(article.id, None)
         return sorted(found, key=lambda i: versions.order(found[i]))
 
-    def _within(self, article: Article, hashed: Hashed, words: Words) -> dict[int, Duplicate]:
+    def _within(
+        self, article: Article, hashed: ArticleHashes, words: Words
+    ) -> dict[int, Duplicate]:
         """The paragraphs that repeat an earlier paragraph of the same article."""
         found: dict[int, Duplicate] = {}
         if not may_repeat(article, hashed, words, self.params):
@@ -156,7 +158,7 @@ class Filter:
         return found
 
     def _indexed(
-        self, article: Article, hashed: Hashed, found: dict[int, Duplicate], skip: set[str]
+        self, article: Article, hashed: ArticleHashes, found: dict[int, Duplicate], skip: set[str]
     ) -> set[int]:
         """The paragraphs with a near-duplicate in the index, not counting the articles in
         `skip` (itself, and earlier versions of its story); adds those not yet in `found`."""
@@ -170,7 +172,7 @@ class Filter:
         return in_index
 
     def _best(
-        self, hashed: Hashed, candidates: list[list[Entry]], skip: set[str]
+        self, hashed: ArticleHashes, candidates: list[list[Entry]], skip: set[str]
     ) -> list[tuple[int, tuple[Entry, float]]]:
         """For each paragraph k with a near-duplicate among its candidates, the most
         similar one (the first of equals): exact Jaccard at the threshold, or sitting
@@ -198,7 +200,7 @@ class Filter:
     def _verdict(
         self,
         article: Article,
-        hashed: Hashed,
+        hashed: ArticleHashes,
         found: dict[int, Duplicate],
         in_index: set[int],
         added: bool,
@@ -214,7 +216,7 @@ class Filter:
         return Verdict(article, duplicates, kept, status, added, replaced)
 
 
-def may_repeat(article: Article, hashed: Hashed, words: Words, params: Params) -> bool:
+def may_repeat(article: Article, hashed: ArticleHashes, words: Words, params: Params) -> bool:
     """Whether a scan of the article could find a repeat inside it: two of its eligible
     paragraphs share an LSH band key, or one's containment n-grams sit in another's (computed
     as a scan computes them). A scan's clusters and contained pairs come only from

@@ -62,7 +62,7 @@ def hash_batch(texts: Sequence[str], article: np.ndarray, params: Params) -> Bat
     )
 
 
-class Hashed:
+class ScanHashes:
     """Every paragraph's hashes; shingle hashes in one CSR array (offsets, hashes)."""
 
     def __init__(self, batches: list[Batch], bands: int) -> None:
@@ -112,7 +112,7 @@ def hash_all(
     params: Params,
     workers: Workers,
     progress: Progress | None = None,
-) -> Hashed:
+) -> ScanHashes:
     """Hash batches of whole articles as they come (about CHUNK paragraphs each).
 
     With several workers, batches are hashed in the pool while the caller goes on
@@ -132,7 +132,7 @@ def hash_all(
             pending.append(workers.submit(hash_batch, *first, params))
         pending.append(workers.submit(hash_batch, *batch, params))
     results = [f.result() for f in pending]
-    pending.clear()  # the futures hold the batches too: let Hashed free them one by one
+    pending.clear()  # the futures hold the batches too: let ScanHashes free them one by one
     if first is not None and not pending and not results:
         results.append(hash_batch(*first, params))
-    return Hashed(results, params.bands)
+    return ScanHashes(results, params.bands)

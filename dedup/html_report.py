@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .changes import COSMETIC, ORDER, SUBSTANTIVE, classify
-from .diff import Op, word_diff
+from .diff import DiffTag, word_diff
 from .wording import marks, opening, pair_heading, para, relation_sentence, shown_whole
 
 MAX_MEMBERS = 20  # paragraphs shown per cluster, places per standing entry
@@ -155,7 +155,7 @@ def _is_mark(text: str) -> bool:
     return bool(text.strip()) and not any(c.isalnum() or c == "_" for c in text)
 
 
-def _marked(pieces: Sequence[tuple[Op, str]], span: tuple[int, int]) -> str:
+def _marked(pieces: Sequence[tuple[DiffTag, str]], span: tuple[int, int]) -> str:
     """Diff pieces as HTML, one <mark> around the part of the new text inside `span`."""
     length = sum(len(text) for op, text in pieces if op != "delete")
     start, end = min(span[0], length), min(span[1], length)

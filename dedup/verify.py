@@ -9,7 +9,7 @@ import numpy as np
 
 from .arrays import ramp
 from .config import Params
-from .hashing import Hashed
+from .hashing import ScanHashes
 from .lsh import candidate_pairs
 from .shingle import shingle_set
 from .workers import Workers
@@ -75,7 +75,7 @@ def shared_counts(left: list[np.ndarray], right: list[np.ndarray], pairs: np.nda
 
 
 def verified_edges(
-    hashed: Hashed, heads: np.ndarray, params: Params, workers: Workers
+    hashed: ScanHashes, heads: np.ndarray, params: Params, workers: Workers
 ) -> tuple[dict[tuple[int, int], float], list[tuple[int, int]]]:
     """Candidate node pairs from LSH banding, verified exactly (in the pool when many).
 

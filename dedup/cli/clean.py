@@ -17,7 +17,7 @@ from ..output import clean_record, jsonl
 from ..wording import para
 from .app import cli
 from .common import (
-    Run,
+    Invocation,
     UsageError,
     emit,
     engine_options,
@@ -25,7 +25,7 @@ from .common import (
     input_options,
     input_paths,
     interruptible,
-    make_run,
+    invocation,
     say,
 )
 
@@ -93,7 +93,7 @@ def clean_command(
     if out is not None and in_place:
         raise UsageError("--out and --in-place exclude each other")
     follow_links = kwargs.pop("follow_links")
-    run = make_run(kwargs)
+    run = invocation(kwargs)
     paths = input_paths(paths)
     sources: list[Source] = []
     everything: list[Article] = []
@@ -168,7 +168,7 @@ def _write_sources(
     out: Path | None,
     in_place: bool,
     reading: Collection[object],
-    run: Run,
+    run: Invocation,
     written: list[Path],
 ) -> set[str]:
     """Write each cleaned source: to stdout, under --out, or over itself (listed in `written`).

@@ -75,7 +75,7 @@ def finish_first() -> Iterator[None]:
 
 @contextlib.contextmanager
 def stdout_guard() -> Iterator[None]:
-    """Around every write to stdout: turn a closed pipe into _PipeClosed."""
+    """Around every write to stdout: turn a closed pipe into PipeClosed."""
     try:
         yield
     except BrokenPipeError:
@@ -130,7 +130,7 @@ class _Bar:
             self.progress.stop()
 
 
-class Run:
+class Invocation:
     """What one command invocation shares: parameters, diagnostics, progress."""
 
     def __init__(
@@ -229,7 +229,7 @@ def input_options(command: F) -> F:
     )(command)
 
 
-def make_run(kwargs: dict[str, Any]) -> Run:
+def invocation(kwargs: dict[str, Any]) -> Invocation:
     """The run for a command's options (those of `engine_options` or `index_options`)."""
     overrides = {
         k: kwargs.pop(k, None) for k in ("threshold", "min_words", "shingle_size", "containment")
@@ -238,7 +238,7 @@ def make_run(kwargs: dict[str, Any]) -> Run:
     config = given or find_config(Path.cwd())
     params = load_params(overrides, config=config)
     shown = given or (None if config is None else Path(os.path.relpath(config)))
-    return Run(params, kwargs.pop("workers", None), kwargs.pop("quiet"), shown)
+    return Invocation(params, kwargs.pop("workers", None), kwargs.pop("quiet"), shown)
 
 
 def input_paths(paths: tuple[str, ...]) -> tuple[str, ...]:

@@ -29,14 +29,14 @@ from .common import (
     EXIT_ERROR,
     EXIT_OK,
     F,
-    Run,
+    Invocation,
     UsageError,
     emit,
     engine_options,
     finish_first,
     input_options,
     interruptible,
-    make_run,
+    invocation,
     say,
     stdout_guard,
 )
@@ -92,7 +92,7 @@ def index_params_options(command: F) -> F:
     return command
 
 
-def _open(run: Run, spec: str | None, prefix: str, create: bool = True) -> Index:
+def _open(run: Invocation, spec: str | None, prefix: str, create: bool = True) -> Index:
     if not spec:
         raise UsageError("give --index PATH or --index redis://HOST:PORT/DB, or set DEDUP_INDEX")
     return open_index(spec, run.params, prefix, create)
@@ -149,7 +149,7 @@ def filter_command(
     (pictures, videos) pass through as "skipped". Exit status 2 if any line was bad or
     the index failed, else 0.
     """
-    run = make_run(kwargs)
+    run = invocation(kwargs)
     index = _open(run, spec, prefix)
     checker = Filter(index, run.params, flag_versions)
     settled()
@@ -167,7 +167,7 @@ def filter_command(
 
 
 def _filter_line(
-    checker: Filter, run: Run, path: str, number: int, raw: bytes | jsonl.Overlong, add: bool
+    checker: Filter, run: Invocation, path: str, number: int, raw: bytes | jsonl.Overlong, add: bool
 ) -> None:
     """Check one line and write its record (or its error)."""
     try:
@@ -216,7 +216,7 @@ def stats(spec: str | None, prefix: str, **kwargs: Any) -> int:
 
     A table on a terminal, one JSON object otherwise.
     """
-    run = make_run(kwargs)
+    run = invocation(kwargs)
     with _open(run, spec, prefix, create=False) as index:
         found = index.summary()
     params = {k: int(v) if v.isdigit() else v for k, v in found.params.items()}
@@ -261,7 +261,7 @@ def _when(value: float | None) -> str | None:
 def add_command(paths: tuple[str, ...], spec: str | None, prefix: str, **kwargs: Any) -> int:
     """Add every article in PATHS (files, folders, JSON Lines archives) to an index."""
     follow_links = kwargs.pop("follow_links")
-    run = make_run(kwargs)
+    run = invocation(kwargs)
     added = 0
     started = time.perf_counter()
     articles = iter_articles(
@@ -292,7 +292,7 @@ def add_command(paths: tuple[str, ...], spec: str | None, prefix: str, **kwargs:
 @index_params_options
 def remove(ids: tuple[str, ...], spec: str | None, prefix: str, **kwargs: Any) -> int:
     """Remove articles from an index by id; exit status 2 if one was not there."""
-    run = make_run(kwargs)
+    run = invocation(kwargs)
     missing = 0
     with _open(run, spec, prefix, create=False) as index:
         for article_id in ids:
@@ -313,7 +313,7 @@ def remove(ids: tuple[str, ...], spec: str | None, prefix: str, **kwargs: Any) -
 def prune(older: str, spec: str | None, prefix: str, **kwargs: Any) -> int:
     """Forget articles added longer ago than --older-than."""
     seconds = window(older)
-    run = make_run(kwargs)
+    run = invocation(kwargs)
     with _open(run, spec, prefix, create=False) as index:
         gone = index.prune(time.time() - seconds)
     if not run.quiet:

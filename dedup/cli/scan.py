@@ -13,7 +13,7 @@ from .. import html_report
 from ..output import cluster_record, jsonl, scan_document, scan_document_bytes
 from ..report import render_scan, summary
 from .app import cli
-from .common import emit, engine_options, input_options, input_paths, interruptible, make_run
+from .common import emit, engine_options, input_options, input_paths, interruptible, invocation
 
 
 @cli.command()
@@ -44,7 +44,7 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
     repeated paragraph, changes of a number or a word first.
     """
     follow_links = kwargs.pop("follow_links")
-    run = make_run(kwargs)
+    run = invocation(kwargs)
     with interruptible(lambda: f"{run.read:,} articles read; no report written"):
         result = run.scan(run.articles(input_paths(paths), follow_links=follow_links))
     fmt = fmt or ("terminal" if sys.stdout.isatty() else "json")

@@ -67,7 +67,7 @@ def check_structure(stored: Mapping[str, str], params: Params, where: str) -> No
 
 
 @dataclass(frozen=True, slots=True)
-class Hashed:
+class ArticleHashes:
     """An article's eligible paragraphs, hashed for an index."""
 
     paragraphs: tuple[int, ...]  # indices into the article's paragraphs
@@ -79,7 +79,7 @@ class Hashed:
 
 def hash_articles(
     articles: Sequence[Article], params: Params, words: Words | None = None
-) -> list[Hashed]:
+) -> list[ArticleHashes]:
     """Shingle, sign and band the eligible paragraphs of several articles at once
     (`words`: their paragraphs' words, when the caller has them already)."""
     texts = [p for a in articles for p in a.paragraphs]
@@ -93,7 +93,7 @@ def hash_articles(
         end = start + len(article.paragraphs)
         eligible = start + np.flatnonzero(found.words[start:end] >= params.min_words)
         out.append(
-            Hashed(
+            ArticleHashes(
                 paragraphs=tuple((eligible - start).tolist()),
                 texts=tuple(texts[i] for i in eligible.tolist()),
                 shingles=tuple(sets[i] for i in eligible.tolist()),
@@ -117,7 +117,7 @@ def _distinct(found: Shingles) -> list[np.ndarray]:
     return [hashes[a:b] for a, b in itertools.pairwise(cuts)]
 
 
-def hash_article(article: Article, params: Params, words: Words | None = None) -> Hashed:
+def hash_article(article: Article, params: Params, words: Words | None = None) -> ArticleHashes:
     """Shingle, sign and band the eligible paragraphs of one article."""
     return hash_articles([article], params, words)[0]
 
@@ -154,11 +154,11 @@ class Index(ABC):
     """Articles per transaction when adding in bulk: other writers wait while one lasts."""
 
     @abstractmethod
-    def candidates(self, hashed: Hashed) -> list[list[Entry]]:
+    def candidates(self, hashed: ArticleHashes) -> list[list[Entry]]:
         """For each paragraph of `hashed`, the stored paragraphs sharing an LSH band."""
 
     @abstractmethod
-    def add(self, article: Article, hashed: Hashed, when: float | None = None) -> bool:
+    def add(self, article: Article, hashed: ArticleHashes, when: float | None = None) -> bool:
         """Store an article (replacing one with the same id); True if one was replaced."""
 
     @abstractmethod

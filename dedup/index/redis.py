@@ -58,7 +58,7 @@ from ..config import Params
 from ..errors import IndexRefused
 from ..model import Article, Story
 from ..signature import SCHEME
-from . import Entry, Hashed, Index, Summary, check_structure, now, structure
+from . import ArticleHashes, Entry, Index, Summary, check_structure, now, structure
 from .redis_scripts import DROP, OPEN, PUT, RELEASE, TAKE
 from .sqlite import story_json, story_of
 
@@ -156,7 +156,7 @@ class RedisIndex(Index):
         self._p = prefix + ":"
         self._depth = 0
         self._token = b""
-        self._memo: tuple[Hashed | None, list[list[bytes]]] = (None, [])
+        self._memo: tuple[ArticleHashes | None, list[list[bytes]]] = (None, [])
         try:
             self._open(create)
         except IndexRefused:
@@ -323,7 +323,7 @@ class RedisIndex(Index):
     def _script_args(self) -> list[bytes | str]:
         return [self._token, str(int(LEASE_SECONDS * 1000)), self._p, self._stamp, *self._head]
 
-    def _bands(self, hashed: Hashed) -> list[list[bytes]]:
+    def _bands(self, hashed: ArticleHashes) -> list[list[bytes]]:
         """Each paragraph's band values H, as datasketch derives them from a LeanMinHash.
 
         datasketch's H for rows [s, e) is `bytes(hashvalues[s:e].byteswap().data)`; here
@@ -345,10 +345,10 @@ class RedisIndex(Index):
         self._memo = (hashed, out)
         return out
 
-    def candidates(self, hashed: Hashed) -> list[list[Entry]]:
+    def candidates(self, hashed: ArticleHashes) -> list[list[Entry]]:
         return self._call(self._candidates, hashed)
 
-    def _candidates(self, hashed: Hashed) -> list[list[Entry]]:
+    def _candidates(self, hashed: ArticleHashes) -> list[list[Entry]]:
         if not hashed.paragraphs:
             return []
         tables = self._lsh.hashtables
@@ -373,7 +373,7 @@ class RedisIndex(Index):
                 entries[key] = _unentry(_text(article), int(idx), blob)
         return [[entries[k] for k in sorted(group) if k in entries] for group in found]
 
-    def add(self, article: Article, hashed: Hashed, when: float | None = None) -> bool:
+    def add(self, article: Article, hashed: ArticleHashes, when: float | None = None) -> bool:
         story = article.story
         own = [
             _id(article.id),

@@ -29,7 +29,7 @@ from ..arrays import ramp
 from ..config import Params
 from ..errors import IndexRefused
 from ..model import Article, Story
-from . import Entry, Hashed, Index, Summary, check_structure, now, structure
+from . import ArticleHashes, Entry, Index, Summary, check_structure, now, structure
 from .bandmap import BandMap, sorted_run
 
 BUSY_SECONDS = 30.0
@@ -201,7 +201,7 @@ class SqliteIndex(Index):
             self._catch_up()  # no other writer can commit until this one ends
             yield
 
-    def candidates(self, hashed: Hashed) -> list[list[Entry]]:
+    def candidates(self, hashed: ArticleHashes) -> list[list[Entry]]:
         """The paragraphs sharing a band key, from the band lookup, for each paragraph."""
         keys = hashed.keys
         n = keys.shape[1]
@@ -243,7 +243,7 @@ class SqliteIndex(Index):
                 entries[k].append(entry)
         return entries
 
-    def add(self, article: Article, hashed: Hashed, when: float | None = None) -> bool:
+    def add(self, article: Article, hashed: ArticleHashes, when: float | None = None) -> bool:
         with self.transaction():
             replaced = self._remove(article.id)
             story = article.story
