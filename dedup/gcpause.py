@@ -3,11 +3,12 @@
 Reading and scanning a large corpus allocates millions of small containers and no
 reference cycles; the collector would traverse the growing heap again and again
 (about 30 % of a 1M-paragraph scan). Reference counting still frees everything.
-What survives a big block is frozen (`gc.freeze`) so that later collections skip it
-instead of traversing all of it once more. A small block (one article checked by the
-filter, one file) is not frozen: freezing also keeps any cyclic garbage made inside
-the block (an exception and its traceback, say), which a long-running process must
-not accumulate. A long-running process freezes what start-up made (`settled`).
+The command line, which owns its process, also freezes (`gc.freeze`) what survives a
+big block, so that later collections skip it instead of traversing all of it once
+more; the library never freezes its caller's heap. A small block (one article checked
+by the filter, one file) is not frozen: freezing also keeps any cyclic garbage made
+inside the block (an exception and its traceback, say), which a long-running process
+must not accumulate. A long-running process freezes what start-up made (`settled`).
 """
 
 from __future__ import annotations
@@ -21,14 +22,17 @@ BIG = 200_000
 
 
 @contextlib.contextmanager
-def paused() -> Iterator[None]:
-    """Disable the cyclic collector inside the block; restore its previous state after."""
+def paused(freeze: bool = False) -> Iterator[None]:
+    """Disable the cyclic collector inside the block; restore its previous state after.
+
+    With `freeze` (for a process's owner only), a big block's survivors are frozen.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if gc.get_count()[0] > BIG:  # containers made in the block and still alive
+        if freeze and gc.get_count()[0] > BIG:  # containers made in the block, still alive
             gc.freeze()
         if was_enabled:
             gc.enable()

@@ -106,3 +106,22 @@ def test_clusters_and_ids_do_not_depend_on_input_order_or_names(reuters: list) -
         center = cluster.members[cluster.center]
         assert f"{int(shingle([center.text], 5).digests[0]):016x}" == cluster.id
         assert all(jaccard_text(m.text, center.text, Params()) >= 0.8 for m in cluster.members)
+
+
+
+def test_the_library_never_freezes_the_callers_heap() -> None:
+    """A big block of work pauses the cyclic collector and restores it; only the command
+    line, which owns its process, freezes what the block leaves (gc.freeze)."""
+    import gc
+
+    from dedup.gcpause import BIG, paused
+
+    frozen, enabled = gc.get_freeze_count(), gc.isenabled()
+    with paused():  # as scan() and read_paths() pause it
+        kept = [[i] for i in range(2 * BIG)]
+    assert gc.get_freeze_count() == frozen and gc.isenabled() == enabled
+    with paused(freeze=True):  # as the command line's scan does
+        more = [[i] for i in range(2 * BIG)]
+    assert gc.get_freeze_count() >= frozen + 2 * BIG
+    gc.unfreeze()
+    assert len(kept) == len(more)

@@ -20,6 +20,7 @@ from rich.text import Text
 from .. import detect, formats
 from ..config import Params, find_config, load_params
 from ..errors import Diagnostics, InputError, printable
+from ..gcpause import paused
 from ..model import Article, ScanResult, Source
 from ..wording import visible
 from ..workers import interrupts_blocked
@@ -171,7 +172,8 @@ class Invocation:
 
     def scan(self, articles: Iterable[Article]) -> ScanResult:
         try:
-            return detect.scan(articles, self.params, self.workers, self.bar)
+            with paused(freeze=True):  # this process is ours: freeze what the scan keeps
+                return detect.scan(articles, self.params, self.workers, self.bar)
         finally:
             self.bar.stop()
 

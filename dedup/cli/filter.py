@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import sys
 import time
-import zlib
-from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +15,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import Diagnostics, IndexRefused, InputError, Skipped
+from ..errors import IndexRefused, InputError, Skipped
 from ..filter import Filter, skipped_record, verdict_record
-from ..formats import STDIN, iter_articles, jsonl
+from ..formats import feed_lines, iter_articles, jsonl
 from ..gcpause import settled
-from ..index import Index, hash_articles, open_index
+from ..index import Index, add_articles, open_index
 from ..wording import visible
 from .app import cli
 from .common import (
@@ -98,29 +95,6 @@ def _open(run: Invocation, spec: str | None, prefix: str, create: bool = True) -
     return open_index(spec, run.params, prefix, create)
 
 
-def _lines(
-    paths: tuple[str, ...], diagnostics: Diagnostics, limit: int
-) -> Iterator[tuple[str, int, bytes | jsonl.Overlong]]:
-    """(file, line number, raw line) of each file in turn ("-" or none: stdin); a line
-    longer than `limit` bytes comes as a jsonl.Overlong.
-
-    A file that cannot be read, or whose gzip stream is damaged, is reported and the
-    next one is read.
-    """
-    for path in paths or (STDIN,):
-        name, number = "<stdin>" if path == STDIN else path, 0
-        try:
-            with nullcontext(sys.stdin.buffer) if path == STDIN else open(path, "rb") as handle:
-                found = jsonl.lines(handle, path.lower().endswith(".gz"), limit)
-                for number, raw in enumerate(found, 1):
-                    yield name, number, raw
-        except OSError as err:
-            diagnostics.error(InputError(name, (err.strerror or str(err)).lower()))
-        except zlib.error as err:
-            reason = f"damaged gzip stream ({err}); read its first {number} lines"
-            diagnostics.error(InputError(name, reason))
-
-
 @cli.command(name="filter")
 @click.argument("paths", nargs=-1, type=click.Path(readable=False, allow_dash=True))
 @index_options()
@@ -157,7 +131,7 @@ def filter_command(
     steps = "checked and written" if no_add else "checked, written and added to the index"
     try:
         with interruptible(lambda: f"{done:,} lines done (each {steps}); none after them"):
-            for path, number, raw in _lines(paths, run.diagnostics, run.params.max_line):
+            for path, number, raw in feed_lines(paths, run.diagnostics, run.params.max_line):
                 with finish_first():
                     _filter_line(checker, run, path, number, raw, not no_add)
                     done += 1
@@ -271,14 +245,8 @@ def add_command(paths: tuple[str, ...], spec: str | None, prefix: str, **kwargs:
         _open(run, spec, prefix) as index,
         interruptible(lambda: f"{added:,} articles added, in whole batches; none after them"),
     ):
-        while chunk := list(itertools.islice(articles, _READ)):
-            pairs = list(zip(chunk, hash_articles(chunk, run.params), strict=True))
-            for start in range(0, len(pairs), index.batch):
-                batch = pairs[start : start + index.batch]
-                with index.transaction():  # each batch goes in whole or not at all
-                    for article, hashed in batch:
-                        index.add(article, hashed)
-                added += len(batch)
+        for added in add_articles(index, articles):  # noqa: B007 (read by the message)
+            pass
     seconds = time.perf_counter() - started
     if not run.quiet:
         rate = added / seconds if seconds else 0.0

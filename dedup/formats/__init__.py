@@ -8,7 +8,9 @@ import os
 import re
 import stat
 import sys
+import zlib
 from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import BinaryIO
 
@@ -279,6 +281,30 @@ def check_writable(source: Source) -> None:
     max_line was not kept."""
     if source.format == "jsonl":
         jsonl.check_writable(source)
+
+
+def feed_lines(
+    paths: tuple[str, ...], diagnostics: Diagnostics, limit: int = MAX_LINE
+) -> Iterator[tuple[str, int, bytes | jsonl.Overlong]]:
+    """(file, line number, raw line) of each JSON Lines file in turn ("-" or none:
+    stdin; gzip by the name's ".gz"), as each line is read; a line longer than `limit`
+    bytes comes as a jsonl.Overlong. What `dedup filter` reads.
+
+    A file that cannot be read, or whose gzip stream is damaged, is reported and the
+    next one is read.
+    """
+    for path in paths or (STDIN,):
+        name, number = "<stdin>" if path == STDIN else path, 0
+        try:
+            with nullcontext(sys.stdin.buffer) if path == STDIN else open(path, "rb") as handle:
+                found = jsonl.lines(handle, path.lower().endswith(".gz"), limit)
+                for number, raw in enumerate(found, 1):
+                    yield name, number, raw
+        except OSError as err:
+            diagnostics.error(InputError(name, (err.strerror or str(err)).lower()))
+        except zlib.error as err:
+            reason = f"damaged gzip stream ({err}); read its first {number} lines"
+            diagnostics.error(InputError(name, reason))
 
 
 def render(source: Source, removed: Mapping[int, set[int]]) -> bytes:

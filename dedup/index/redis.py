@@ -58,9 +58,18 @@ from ..config import Params
 from ..errors import IndexRefused
 from ..model import Article, Story
 from ..signature import SCHEME
-from . import ArticleHashes, Entry, Index, Summary, check_structure, now, structure
+from .base import (
+    ArticleHashes,
+    Entry,
+    Index,
+    Summary,
+    check_structure,
+    now,
+    story_json,
+    story_of,
+    structure,
+)
 from .redis_scripts import DROP, OPEN, PUT, RELEASE, TAKE
-from .sqlite import story_json, story_of
 
 LEASE_SECONDS = 10.0  # a lock holder that dies frees the index after this long
 BUSY_SECONDS = 30.0  # how long a writer waits for the lock before giving up

@@ -14,8 +14,6 @@ a handful of pages, not a page per band key.
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 import sqlite3
 import time
@@ -29,8 +27,18 @@ from ..arrays import ramp
 from ..config import Params
 from ..errors import IndexRefused
 from ..model import Article, Story
-from . import ArticleHashes, Entry, Index, Summary, check_structure, now, structure
 from .bandmap import BandMap, sorted_run
+from .base import (
+    ArticleHashes,
+    Entry,
+    Index,
+    Summary,
+    check_structure,
+    now,
+    story_json,
+    story_of,
+    structure,
+)
 
 BUSY_SECONDS = 30.0
 MMAP_BYTES = 1 << 31  # read pages through a memory map: no system call per B-tree page
@@ -52,22 +60,6 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 CREATE INDEX IF NOT EXISTS paragraphs_num ON paragraphs (num);
 """
 _BATCH = 900  # SQL parameters per statement
-
-
-def story_json(story: Story | None) -> str | None:
-    """Story metadata as stored next to an article."""
-    if story is None:
-        return None
-    return json.dumps(dataclasses.asdict(story))
-
-
-def story_of(data: str | None) -> Story:
-    """The Story stored as JSON."""
-    if not data:
-        return Story()
-    fields = json.loads(data)
-    fields["signals"] = tuple(fields.get("signals") or ())
-    return Story(**fields)
 
 
 class SqliteIndex(Index):
