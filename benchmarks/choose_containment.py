@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import itertools
 import random
+import sys
 from difflib import SequenceMatcher
+from pathlib import Path
 
 from quality import reuters
 
-from dedup.edits import KINDS, paste_copy
 from dedup.normalize import words
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # test-data generators
+
+from edits import KINDS, paste_copy
 
 THRESHOLDS = (0.7, 0.75, 0.8)
 

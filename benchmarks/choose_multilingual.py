@@ -17,15 +17,20 @@ corpus (clusters, contained pairs).
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 from multilingual import NAMES, corpus, planted, unplanted
 
 from dedup import Article, Params, changes, contain, normalize, scan
 from dedup.normalize import CJK, SEA, WORDS, kind, words
-from dedup.script_edits import paste_copy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # test-data generators
+
+from script_edits import paste_copy
 
 KINDS = ("end_punctuation", "spacing", "number", "trim")
 HANGUL = ((0x1100, 0x11FF), (0x3131, 0x318E), (0xA960, 0xA97F), (0xAC00, 0xD7A3), (0xD7B0, 0xD7FF))

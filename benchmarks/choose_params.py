@@ -15,12 +15,17 @@ from __future__ import annotations
 import collections
 import random
 import re
+import sys
+from pathlib import Path
 from typing import Any
 
 from quality import DATA, load_jsonl, msrp_merges, reuters, reuters_quality
 
 from dedup import Article, Params, scan
-from dedup.edits import KINDS, paste_copy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # test-data generators
+
+from edits import KINDS, paste_copy
 
 CONFIGS = [(5, 0.8), (5, 0.7), (4, 0.8), (4, 0.75), (3, 0.8), (3, 0.7), (2, 0.8)]
 

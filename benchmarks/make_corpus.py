@@ -15,11 +15,14 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import sys
 from pathlib import Path
 
 import click
 
-from dedup.edits import apply, paste_copy
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # test-data generators
+
+from edits import apply, paste_copy
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OUT = Path(__file__).resolve().parent / "out"

@@ -4,7 +4,7 @@ and the cost of a paragraph against Reuters in the same run.
 Corpora: ../shared/data/multilingual/{zh,ja,ko,th,ar}.jsonl.gz (real news; see its
 README) and benchmarks/data/ru.jsonl (48 Russian paragraphs written for this
 benchmark: there is no Russian corpus). For each language and each desk edit in
-`dedup.script_edits`, every article gets one edited copy of one of its paragraphs
+`tests/script_edits.py`, every article gets one edited copy of one of its paragraphs
 pasted later (seeded), and each edit's articles are scanned and cleaned on their own:
 
 - found: the copy and its original are in one cluster or a contained pair;
@@ -36,7 +36,10 @@ import click
 
 from dedup import Article, Params, clean, scan
 from dedup.normalize import words
-from dedup.script_edits import COSMETIC, EDITS, LANGUAGES, applies, paste_copy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # test-data generators
+
+from script_edits import COSMETIC, EDITS, LANGUAGES, applies, paste_copy
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[0].parent / "shared" / "data"

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import collections
 import random
+import sys
+from pathlib import Path
 
 from quality import reuters
 
 from dedup import Article, Params, scan
-from dedup.edits import KINDS, paste_copy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # test-data generators
+
+from edits import KINDS, paste_copy
 
 SAMPLE = 1500
 

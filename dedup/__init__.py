@@ -28,7 +28,7 @@ from .model import (
     Source,
     Story,
 )
-from .output import clean_record, cluster_record, scan_document
+from .report.json import clean_record, cluster_record, scan_document
 
 __all__ = [
     "Article",

@@ -4,9 +4,9 @@ import random
 from pathlib import Path
 
 import pytest
+from edits import EDITS
 
 from dedup.changes import COSMETIC, classify
-from dedup.edits import EDITS
 from dedup.normalize import words
 
 

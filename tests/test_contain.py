@@ -4,10 +4,10 @@ import itertools
 import random
 
 import numpy as np
+from edits import paste_copy
 
 from dedup import Article, Params, scan
 from dedup.contain import containment, span, within_articles
-from dedup.edits import paste_copy
 from dedup.shingle import ngrams, words_of
 
 

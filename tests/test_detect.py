@@ -108,7 +108,6 @@ def test_clusters_and_ids_do_not_depend_on_input_order_or_names(reuters: list) -
         assert all(jaccard_text(m.text, center.text, Params()) >= 0.8 for m in cluster.members)
 
 
-
 def test_the_library_never_freezes_the_callers_heap() -> None:
     """A big block of work pauses the cyclic collector and restores it; only the command
     line, which owns its process, freezes what the block leaves (gc.freeze)."""

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from dedup import diff
-from dedup.diff import word_diff
+from dedup.report import diff
+from dedup.report.diff import word_diff
 
 
 def test_an_added_period_is_one_inserted_mark(seed: Path) -> None:

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 from conftest import SEED, Invoke
+from edits import paste_copy
 from hypothesis import given
 from hypothesis import strategies as st
 from newsroom import STORIES, newsroom
 
 from dedup import Article, Params, scan, scan_document
-from dedup.edits import paste_copy
-from dedup.html_report import diff_html, render
+from dedup.report.html import diff_html, render
 
 BUDGET = [
     "LONDON - The central bank raised its main interest rate by 25 basis points on Thursday, "

@@ -15,15 +15,15 @@ import pytest
 from conftest import ROOT, Invoke, read_jsonl_gz
 from hypothesis import given
 from hypothesis import strategies as st
+from script_edits import COSMETIC as COSMETIC_EDITS
+from script_edits import applies, paste_copy
 
 from dedup import Article, Params, Story, clean, scan
 from dedup.changes import COSMETIC, classify
-from dedup.diff import word_diff
 from dedup.filter import Filter
 from dedup.index import open_index
 from dedup.normalize import CJK, SEA, WORDS, kind, match_buffer, words
-from dedup.script_edits import COSMETIC as COSMETIC_EDITS
-from dedup.script_edits import applies, paste_copy
+from dedup.report.diff import word_diff
 from dedup.shingle import words_of
 
 LANGUAGES = ("zh", "ja", "ko", "th", "ar")

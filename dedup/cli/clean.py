@@ -13,8 +13,8 @@ from .. import formats, writeback
 from ..clean import Keep, clean
 from ..errors import Diagnostics, InputError
 from ..model import Article, Cleaned, Source
-from ..output import clean_record, jsonl
-from ..wording import para
+from ..report.json import clean_record, jsonl
+from ..report.wording import para
 from .app import cli
 from .common import (
     Invocation,

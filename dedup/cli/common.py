@@ -22,7 +22,7 @@ from ..config import Params, find_config, load_params
 from ..errors import Diagnostics, InputError, printable
 from ..gcpause import paused
 from ..model import Article, ScanResult, Source
-from ..wording import visible
+from ..report.wording import visible
 from ..workers import interrupts_blocked
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141

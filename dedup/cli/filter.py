@@ -20,7 +20,7 @@ from ..filter import Filter, skipped_record, verdict_record
 from ..formats import feed_lines, iter_articles, jsonl
 from ..gcpause import settled
 from ..index import Index, add_articles, open_index
-from ..wording import visible
+from ..report.wording import visible
 from .app import cli
 from .common import (
     EXIT_ERROR,

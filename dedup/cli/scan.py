@@ -9,9 +9,9 @@ from typing import Any
 import click
 from rich.console import Console
 
-from .. import html_report
-from ..output import cluster_record, jsonl, scan_document, scan_document_bytes
-from ..report import render_scan, summary
+from ..report import html
+from ..report.json import cluster_record, jsonl, scan_document, scan_document_bytes
+from ..report.terminal import render_scan, summary
 from .app import cli
 from .common import emit, engine_options, input_options, input_paths, interruptible, invocation
 
@@ -64,7 +64,7 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
             emit(scan_document_bytes(result, errors, skipped=skipped, config=run.config))
         elif fmt == "html":
             document = scan_document(result, errors, skipped=skipped, config=run.config)
-            emit([html_report.render(document).encode()])
+            emit([html.render(document).encode()])
         else:
             emit(jsonl(cluster_record(c) for c in result.clusters))
         if not run.quiet and run.console.is_terminal:

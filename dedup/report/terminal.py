@@ -18,10 +18,10 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from .changes import COSMETIC, SUBSTANTIVE, classify
+from ..changes import COSMETIC, SUBSTANTIVE, classify
+from ..errors import InputError
+from ..model import Cluster, Contained, Member, Relation, ScanResult, Side, Standing, StoryVersions
 from .diff import word_diff
-from .errors import InputError
-from .model import Cluster, Contained, Member, Relation, ScanResult, Side, Standing, StoryVersions
 from .wording import (
     marks,
     opening,

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .normalize import words
+from dedup.normalize import words
 
 Edit = Callable[[str, random.Random, str | None], str | None]
 

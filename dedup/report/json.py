@@ -10,9 +10,9 @@ from typing import Any
 
 import orjson
 
-from .errors import InputError, printable
-from .gcpause import paused
-from .model import (
+from ..errors import InputError, printable
+from ..gcpause import paused
+from ..model import (
     Cleaned,
     Cluster,
     Contained,

@@ -17,7 +17,7 @@ from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
 from typing import Literal
 
-from .normalize import split_units
+from ..normalize import split_units
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 _GAP = re.compile(r"\s+|\S")

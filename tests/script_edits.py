@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .edits import Pasted
-from .normalize import words
+from edits import Pasted
+
+from dedup.normalize import words
 
 LANGUAGES = ("zh", "ja", "ko", "th", "ar", "ru")
 
