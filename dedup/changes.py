@@ -23,15 +23,35 @@ import functools
 import re
 from collections.abc import Sequence
 from difflib import SequenceMatcher
+from enum import StrEnum
 
 from .normalize import WORDS, glyphs_folded, kind, split_units, words
 
-COSMETIC = frozenset({"identical", "punctuation", "glyphs", "case", "spacing"})
-SUBSTANTIVE = frozenset({"number", "words"})
-ORDER = (
-    "identical", "punctuation", "glyphs", "case", "spacing",
-    "number", "words", "trimmed", "extended", "merged", "contained",
-)  # fmt: skip
+
+class ChangeClass(StrEnum):
+    """The vocabulary (see the module docstring), in the order classes are listed.
+
+    A member is its name as a string: `ChangeClass.NUMBER == "number"`, and JSON holds
+    the string.
+    """
+
+    IDENTICAL = "identical"
+    PUNCTUATION = "punctuation"
+    GLYPHS = "glyphs"
+    CASE = "case"
+    SPACING = "spacing"
+    NUMBER = "number"
+    WORDS = "words"
+    TRIMMED = "trimmed"
+    EXTENDED = "extended"
+    MERGED = "merged"
+    CONTAINED = "contained"
+
+
+C = ChangeClass
+COSMETIC = frozenset({C.IDENTICAL, C.PUNCTUATION, C.GLYPHS, C.CASE, C.SPACING})
+SUBSTANTIVE = frozenset({C.NUMBER, C.WORDS})
+ORDER = tuple(ChangeClass)
 
 _WORD_CHAR = re.compile(r"\w")
 _SPACE = re.compile(r"\s+")
@@ -179,7 +199,7 @@ def _find(long: list[str], short: list[str]) -> int:
 
 
 @functools.lru_cache(maxsize=65536)
-def classify(first: str, other: str) -> tuple[str, ...]:
+def classify(first: str, other: str) -> tuple[ChangeClass, ...]:
     """The change classes of `other` relative to `first`, in vocabulary order.
 
     Copies usually differ in one place. When one text holds the other whole, only the
@@ -189,7 +209,7 @@ def classify(first: str, other: str) -> tuple[str, ...]:
     both are aligned in full.
     """
     if first == other:
-        return ("identical",)
+        return (C.IDENTICAL,)
     first_words = len(word_parts(first)[0])
     found = _edges(first, other, first_words)
     if found is None and abs(_length(first) - _length(other)) > _SMALL_EDIT:
@@ -203,7 +223,7 @@ def classify(first: str, other: str) -> tuple[str, ...]:
             at_end=not _WORD_CHAR.search(first, len(first) - tail),
             first_words=first_words,
         )
-    return tuple(c for c in ORDER if c in found) or ("spacing",)
+    return tuple(c for c in ORDER if c in found) or (C.SPACING,)
 
 
 def _length(text: str) -> int:
@@ -233,7 +253,7 @@ def _edges(first: str, other: str, first_words: int) -> set[str] | None:
     return found if found & {"trimmed", "extended", "merged", "contained"} else None
 
 
-def classify_many(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, ...]]:
+def classify_many(pairs: Sequence[tuple[str, str]]) -> list[tuple[ChangeClass, ...]]:
     """`classify` for many (first, other) pairs: a task for a worker process."""
     return [classify(first, other) for first, other in pairs]
 

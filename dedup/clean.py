@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Literal
 
-from .changes import COSMETIC, classify
+from .changes import COSMETIC, ChangeClass, classify
 from .config import Params
 from .contain import containment
 from .model import Article, Cleaned, Member, ScanResult
@@ -19,7 +19,7 @@ from .verify import jaccard_text
 
 Keep = Literal["first", "longest"]
 
-REMOVABLE = COSMETIC | {"trimmed", "contained"}
+REMOVABLE = COSMETIC | {ChangeClass.TRIMMED, ChangeClass.CONTAINED}
 """Change classes of a copy that `clean` removes without asking."""
 
 

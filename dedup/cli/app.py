@@ -19,10 +19,7 @@ import click
 from .. import __version__
 from ..errors import DedupError
 from .common import (
-    EXIT_ERROR,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_PIPE,
+    Exit,
     Interrupted,
     PipeClosed,
     say,
@@ -56,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point: run the CLI and exit with the documented status."""
     status = run(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C while exiting changes nothing
-    if status == EXIT_INTERRUPTED:
+    if status == Exit.INTERRUPTED:
         _leave_now(status)
     sys.exit(status)
 
@@ -93,25 +90,25 @@ def run(argv: Sequence[str] | None = None) -> int:
         status = cli.main(args=argv, prog_name="dedup", standalone_mode=False)
     except Interrupted as err:
         say(f"dedup: interrupted: {err}")
-        status = EXIT_INTERRUPTED
+        status = Exit.INTERRUPTED
     except click.exceptions.Abort:
         say("dedup: interrupted")
-        status = EXIT_INTERRUPTED
+        status = Exit.INTERRUPTED
     except KeyboardInterrupt:
         say("dedup: interrupted; nothing was written for the run in progress")
-        status = EXIT_INTERRUPTED
+        status = Exit.INTERRUPTED
     except click.ClickException as err:
         say(f"dedup: error: {_usage(err)}")
-        status = EXIT_ERROR
+        status = Exit.ERROR
     except DedupError as err:
         say(f"dedup: error: {err}")
         status = err.exit_code
     except (PipeClosed, BrokenPipeError):
         _quiet_stdout()
-        status = EXIT_PIPE
+        status = Exit.PIPE
     except Exception as err:  # a bug: one line unless asked for more
         if debug:
             raise
         say(f"dedup: internal error: {type(err).__name__}: {err} (run with --debug for details)")
-        status = EXIT_ERROR
-    return status if isinstance(status, int) else EXIT_OK
+        status = Exit.ERROR
+    return status if isinstance(status, int) else Exit.OK

@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from enum import IntEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +26,16 @@ from ..model import Article, ScanResult, Source
 from ..report.wording import visible
 from ..workers import interrupts_blocked
 
-EXIT_OK, EXIT_FOUND, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_PIPE = 0, 1, 2, 130, 141
+
+class Exit(IntEnum):
+    """The exit statuses, like grep's and diff's (README "Exit status")."""
+
+    OK = 0  # nothing found
+    FOUND = 1  # near-duplicates found
+    ERROR = 2  # bad input, options or configuration; the rest of the run was done
+    INTERRUPTED = 130  # Ctrl-C
+    PIPE = 141  # stdout closed early (| head)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -179,8 +189,8 @@ class Invocation:
 
     def status(self, found: bool) -> int:
         if self.diagnostics.errors:
-            return EXIT_ERROR
-        return EXIT_FOUND if found else EXIT_OK
+            return Exit.ERROR
+        return Exit.FOUND if found else Exit.OK
 
 
 def engine_options(command: F) -> F:

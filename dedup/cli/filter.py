@@ -23,8 +23,7 @@ from ..index import Index, add_articles, open_index
 from ..report.wording import visible
 from .app import cli
 from .common import (
-    EXIT_ERROR,
-    EXIT_OK,
+    Exit,
     F,
     Invocation,
     UsageError,
@@ -205,7 +204,7 @@ def stats(spec: str | None, prefix: str, **kwargs: Any) -> int:
     }
     if not sys.stdout.isatty():
         emit([orjson.dumps(document) + b"\n"])
-        return EXIT_OK
+        return Exit.OK
     table = Table(show_header=False, box=None, title=Text(visible(found.location)))
     table.add_column(style="dim")
     table.add_column()
@@ -218,7 +217,7 @@ def stats(spec: str | None, prefix: str, **kwargs: Any) -> int:
             table.add_row(key, Text(visible(shown)))
     with stdout_guard():
         Console(highlight=False).print(table)
-    return EXIT_OK
+    return Exit.OK
 
 
 def _when(value: float | None) -> str | None:
@@ -271,7 +270,7 @@ def remove(ids: tuple[str, ...], spec: str | None, prefix: str, **kwargs: Any) -
     if not run.quiet:
         gone = len(ids) - missing
         say(f"dedup: removed {gone:,} article{'s' if gone != 1 else ''} from {where}")
-    return EXIT_ERROR if missing else EXIT_OK
+    return Exit.ERROR if missing else Exit.OK
 
 
 @index_group.command()
@@ -286,4 +285,4 @@ def prune(older: str, spec: str | None, prefix: str, **kwargs: Any) -> int:
         gone = index.prune(time.time() - seconds)
     if not run.quiet:
         say(f"dedup: pruned {gone:,} articles added more than {older} ago")
-    return EXIT_OK
+    return Exit.OK

@@ -246,7 +246,7 @@ def shared_rows(
     then in the earlier story's order."""
     by_id = {c.id: c for c in result.clusters}
     a, b = relation.earlier.article_index, relation.later.article_index
-    rows = []
+    rows: list[tuple[Member, Member, tuple[str, ...]]] = []
     for cluster_id in relation.clusters:
         members = by_id[cluster_id].members
         old = next(m for m in members if m.article_index == a)
