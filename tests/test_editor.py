@@ -313,11 +313,11 @@ def test_messages_on_stderr_are_never_wrapped(tmp_path: Path) -> None:
 
 
 def test_the_readme_samples_are_what_the_program_prints() -> None:
-    """The terminal samples in the README come from the real program (96 columns)."""
+    """The terminal samples in the README and the commands reference come from the real
+    program (96 columns)."""
     root = Path(__file__).resolve().parents[1]
-    readme = (root / "README.md").read_text()
-    blocks = re.findall(r"```\n(.+?)\n```", readme, re.S)
-    for folder in ("seeds/", "examples/newsroom/"):
+    for folder, page in (("seeds/", "README.md"), ("examples/newsroom/", "docs/commands.md")):
+        blocks = re.findall(r"```\n(.+?)\n```", (root / page).read_text(), re.S)
         done = subprocess.run(
             [sys.executable, "-m", "dedup", "scan", "--format", "terminal", folder],
             cwd=root,
