@@ -47,6 +47,9 @@ class ChangeClass(StrEnum):
     MERGED = "merged"
     CONTAINED = "contained"
 
+    def __repr__(self) -> str:
+        return repr(self.value)  # ('extended',), as the string it stands for
+
 
 C = ChangeClass
 COSMETIC = frozenset({C.IDENTICAL, C.PUNCTUATION, C.GLYPHS, C.CASE, C.SPACING})
