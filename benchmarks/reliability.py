@@ -20,11 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from child import dedup  # noqa: E402
 from conftest import read_jsonl_gz  # noqa: E402
+from support import (  # noqa: E402
+    check_whole,
+    dedup,
+    feed_of,
+    index_contents,
+    kill_points,
+)
 from test_fuzz import SEEDS  # noqa: E402
 from test_hostile import CASES, filter_feed, good_text  # noqa: E402
-from test_interrupts import check_whole, feed_of, index_contents, kill_points  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from child import dedup  # noqa: E402
+from support import dedup  # noqa: E402
 
 SIGN_OFF = "Reporting by Jane Doe in London; editing by John Smith and Mary Major"
 DISCLAIMER = (

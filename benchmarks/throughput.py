@@ -33,7 +33,7 @@ import click
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
-from child import TreeMemory  # noqa: E402  (samples a process tree's resident memory)
+from support import TreeMemory  # noqa: E402  (samples a process tree's resident memory)
 
 DATA = HERE.parents[0].parent / "shared" / "data"
 REUTERS = DATA / "reuters21578.jsonl.gz"

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
+from support import Server, redis_server
 
 from dedup.cli import run
 
@@ -94,3 +95,10 @@ def dedup() -> Invoke:
 @pytest.fixture
 def seed() -> Path:
     return SEED
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """A redis-server of this test's own, on a free loopback port."""
+    with redis_server(tmp_path / "redis") as found:
+        yield found

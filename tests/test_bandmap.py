@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from child import Point
-from child import dedup as run_dedup
-from test_interrupts import check_lookup
+from support import Point, check_lookup
+from support import dedup as run_dedup
 
 from dedup import Article, Params
 from dedup.filter import Filter

@@ -6,8 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from child import HANG
 from conftest import Invoke
+from support import HANG
 
 KIRBY_END = 'ceasefire."'
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 import pytest
-from child import HANG
 from conftest import SEED, Invoke
+from support import HANG
 
 from dedup.cli import cli
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from child import HANG
-from child import dedup as dedup_child
 from conftest import Invoke
 from newsroom import STORIES, newsroom
+from support import HANG
+from support import dedup as dedup_child
 
 from dedup import Article, Diagnostics, Params, Story, read_paths, scan
 from dedup.dates import parse

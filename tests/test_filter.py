@@ -8,142 +8,16 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import pytest
-from child import HANG
 from conftest import Invoke
+from support import HANG, LEAD, OTHER, record
 
 from dedup import Article, Params, Story
 from dedup.clean import clean
 from dedup.detect import scan
-from dedup.errors import IndexRefused
 from dedup.filter import Filter, may_repeat
 from dedup.index import hash_article, open_index
 from dedup.shingle import words_of
-
-LEAD = (
-    "The minister said the talks would resume next week in Geneva after a long pause "
-    "in negotiations."
-)
-OTHER = "Brand new paragraph about something else that has never been seen before today."
-
-
-def record(article_id: str, *paragraphs: str) -> str:
-    return json.dumps({"id": article_id, "paragraphs": list(paragraphs), "desk": "world"})
-
-
-MIXED = [  # a repeat inside an article, three bad lines, a republished copy
-    record("a1", LEAD, OTHER, LEAD.rstrip(".")),
-    "{broken",
-    "",
-    "[1, 2]",
-    record("a2", "GENEVA - " + LEAD, "A fresh paragraph written for the second story only."),
-]
-
-
-def mixed_records(out: Any) -> list[dict[str, Any]]:
-    """The filter's records for MIXED, checked for what every kind of index must give."""
-    assert out.status == 2
-    records = [json.loads(line) for line in out.stdout.splitlines()]
-    assert len(records) == 5
-    first, broken, blank, array, second = records
-    assert first["cleaned"] == [LEAD, OTHER] and first["dedup"]["status"] == "partial"
-    assert (broken["line"], blank["line"], array["line"]) == (2, 3, 4)
-    assert "malformed JSON" in broken["error"] and blank["error"] == "blank line"
-    [dup] = second["duplicates"]
-    assert dup["match"]["article"] == "a1" and dup["in"] == "index"
-    assert dup["changes"] == ["extended"]
-    return records
-
-
-def test_one_record_per_line_in_order_with_errors(dedup: Invoke, tmp_path: Path) -> None:
-    out = dedup("filter", "--index", tmp_path / "idx", input="\n".join(MIXED) + "\n")
-    first = mixed_records(out)[0]
-    assert first["id"] == "a1" and first["desk"] == "world"
-    assert first["duplicates"] == [
-        {
-            "paragraph": 2,
-            "match": {"article": "a1", "paragraph": 0, "similarity": 1.0},
-            "changes": ["punctuation"],
-            "in": "article",
-        }
-    ]
-    assert len(out.stderr.strip().splitlines()) == 3
-
-
-def test_the_index_survives_a_restart_and_a_resent_id_is_unchanged_or_replaced(
-    dedup: Invoke, tmp_path: Path
-) -> None:
-    index = tmp_path / "idx"
-    dedup("filter", "--index", index, input=record("a1", LEAD, OTHER) + "\n")
-    again = json.loads(dedup("filter", "--index", index, input=record("a1", LEAD, OTHER)).stdout)
-    assert again["duplicates"] == []  # not matched against itself
-    assert again["dedup"] == {  # the same feed sent twice: already ingested, left as it is
-        "status": "unchanged",
-        "added": False,
-        "replaced": False,
-        "version_of": None,
-        "relation": None,
-        "revision": None,
-    }
-    edited = LEAD.replace("next week", "next month")
-    changed = json.loads(dedup("filter", "--index", index, input=record("a1", edited)).stdout)
-    assert changed["dedup"]["status"] == "new" and changed["dedup"]["replaced"] is True
-    assert changed["dedup"]["revision"] == {  # what changed from the stored one
-        "unchanged": 0,
-        "changed": [{"from": 0, "to": 0, "changes": ["words"]}],
-        "added": [],
-        "removed": [1],
-    }
-    copy = dedup("filter", "--index", index, "--no-add", input=record("b1", edited) + "\n")
-    assert json.loads(copy.stdout)["dedup"] == {
-        "status": "duplicate",
-        "added": False,
-        "replaced": False,
-        "version_of": None,
-        "relation": None,
-        "revision": None,
-    }
-    stats = json.loads(dedup("index", "stats", "--index", index).stdout)
-    assert (stats["articles"], stats["paragraphs"]) == (1, 1)
-
-
-def test_opening_with_other_parameters_is_refused(dedup: Invoke, tmp_path: Path) -> None:
-    index = tmp_path / "idx"
-    dedup("filter", "--index", index, input=record("a1", LEAD) + "\n")
-    out = dedup("filter", "--index", index, "--shingle-size", "4", input=record("a2", LEAD) + "\n")
-    assert out.status == 2
-    assert "built with other parameters: shingle_size 5 (now 4)" in out.stderr
-    assert out.stdout == ""  # nothing consumed
-    with pytest.raises(IndexRefused, match="seed 1 \\(now 9\\)"):
-        open_index(str(index), Params(seed=9))
-
-
-def test_python_api_without_a_subprocess(tmp_path: Path) -> None:
-    with open_index(str(tmp_path / "idx"), Params()) as index:
-        checker = Filter(index)
-        first = checker.check(Article("x", (LEAD,), "mem", "jsonl"))
-        second = checker.check(Article("y", (LEAD + " Officials confirmed it.",), "mem", "jsonl"))
-    assert first.status == "new" and first.added
-    [dup] = second.duplicates
-    assert (dup.article, dup.match, dup.indexed) == ("x", 0, True)
-
-
-def test_index_add_remove_prune(dedup: Invoke, tmp_path: Path, seed: Path) -> None:
-    index = tmp_path / "idx"
-    assert dedup("index", "add", "--index", index, seed.parent).status == 0
-    stats = json.loads(dedup("index", "stats", "--index", index).stdout)
-    assert stats["articles"] == 1 and stats["params"]["shingle_size"] == 5  # a number
-    assert dedup("index", "remove", "--index", index, "nope").status == 2
-    removed = dedup("index", "remove", "--index", index, "wire-milley-kirby.txt")
-    assert removed.status == 0 and f"dedup: removed 1 article from {index}" in removed.stderr
-    dedup("index", "add", "--index", index, seed.parent)
-    assert dedup("index", "prune", "--index", index, "--older-than", "1h").status == 0
-    assert json.loads(dedup("index", "stats", "--index", index).stdout)["articles"] == 1
-    assert dedup("index", "prune", "--index", index, "--older-than", "0s").status == 0
-    assert json.loads(dedup("index", "stats", "--index", index).stdout)["articles"] == 0
-    assert dedup("index", "prune", "--index", index, "--older-than", "soon").status == 2
 
 
 def test_two_writers_coordinate(tmp_path: Path, reuters: list) -> None:

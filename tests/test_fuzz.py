@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from child import HANG
 from conftest import ROOT, Invoke
+from support import HANG
 
 from dedup import Article, Diagnostics, Params, read_paths, scan
 

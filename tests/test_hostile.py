@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from child import dedup
+from support import dedup, record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LEAD = (
@@ -41,10 +41,6 @@ def good_text(folder: Path) -> Path:
     path = folder / "good.txt"
     path.write_text(f"{LEAD}\n\n{SECOND}\n\n{LEAD}\n")
     return path
-
-
-def record(article_id: str, *paragraphs: str) -> str:
-    return json.dumps({"id": article_id, "paragraphs": list(paragraphs)})
 
 
 def text_of(rng: random.Random, words: int) -> str:

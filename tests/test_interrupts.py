@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,26 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import numpy as np
 import pytest
-from child import HANG, Point
-from child import dedup as run_dedup
-
-from dedup import Params
-from dedup.index import open_index
-from dedup.index.sqlite import SqliteIndex
+from support import HANG, Point, check_whole, feed_of, index_contents, kill_points
+from support import dedup as run_dedup
 
 PYTHON = [sys.executable, "-m", "dedup"]
-
-
-def feed_of(reuters: list[dict[str, Any]], folder: Path, count: int) -> Path:
-    """Reuters articles, a fifth of them sent again under a new id (so verdicts differ)."""
-    rng = random.Random(count)
-    records = reuters[:count]
-    records += [{**r, "id": f"{r['id']}-again"} for r in rng.sample(records, count // 5)]
-    feed = folder / "feed.jsonl"
-    feed.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return feed
 
 
 def start(*args: str | Path, stdin: int | BinaryIO = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
@@ -72,87 +55,6 @@ def drained(proc: subprocess.Popen[bytes]) -> Callable[[], tuple[list[bytes], st
         return lines, b"".join(errors).decode(errors="replace")
 
     return finish
-
-
-def index_contents(path: Path) -> dict[str, Any]:
-    """What an index holds, without when it was added or its row numbers."""
-    db = sqlite3.connect(path)
-    articles = {
-        row[0]: row[1:] for row in db.execute("SELECT id, paragraphs, guid, story FROM articles")
-    }
-    paragraphs = set(
-        db.execute(
-            "SELECT a.id, p.idx, p.text, p.shingles, p.keys FROM paragraphs p "
-            "JOIN articles a ON a.num = p.num"
-        )
-    )
-    db.close()
-    return {"articles": articles, "paragraphs": paragraphs}
-
-
-def check_lookup(path: Path, every: int = 1) -> None:
-    """The band lookup finds each paragraph (of every `every`) through its band keys, and
-    each (key, paragraph) pair it gives is one the database holds."""
-    db = sqlite3.connect(path)
-    stored = {
-        pid: np.frombuffer(keys, "<u8")
-        for pid, keys in db.execute("SELECT pid, keys FROM paragraphs")
-    }
-    db.close()
-    with SqliteIndex(str(path), Params()) as index, index.transaction():
-        for pid in list(stored)[::every]:
-            query = np.unique(stored[pid])
-            owner, pids = index.bands.lookup(query)
-            assert pid in pids
-            for key, other in zip(query[owner].tolist(), pids.tolist(), strict=True):
-                assert other not in stored or key in stored[other]
-
-
-def check_whole(path: Path, written: list[bytes]) -> int:
-    """The index re-opens, is sound, every article in it whole, every line written in it;
-    its size. (Killed while being created, the file may hold no tables yet: re-opening
-    sets them up.)"""
-    with open_index(str(path), Params()) as index:  # as dedup filter opens it
-        size = index.summary().articles
-    check_lookup(path)
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    declared = db.execute(
-        "SELECT a.paragraphs, count(p.pid) FROM articles a "
-        "LEFT JOIN paragraphs p ON p.num = a.num GROUP BY a.num"
-    ).fetchall()
-    assert all(wanted == stored for wanted, stored in declared), "an article is half there"
-    orphans = db.execute(
-        "SELECT count(*) FROM paragraphs WHERE num NOT IN (SELECT num FROM articles)"
-    ).fetchone()[0]
-    assert orphans == 0
-    ids = {row[0] for row in db.execute("SELECT id FROM articles")}
-    db.close()
-    assert {json.loads(line)["id"] for line in written} <= ids, "a line written, not added"
-    return size
-
-
-def kill_points(trials: int, articles: int) -> list[tuple[Point, bool]]:
-    """`trials` points spread over a filter run of `articles` articles, each with whether
-    it is tried on a fresh index (killed while the index is created) or the shared one."""
-    fresh = [
-        Point("sql:CREATE", 1, "before"),
-        Point("sql:CREATE", 2, "after"),
-        Point("sql:INSERT INTO meta", 1, "after"),
-    ]
-    during = [
-        ("sql:INSERT INTO paragraphs", 3 * articles, "after"),  # mid-article
-        ("sql:INSERT INTO articles", articles, "before"),
-        ("sql:COMMIT", articles, "before"),
-        ("sql:COMMIT", articles, "after"),
-        ("dedup.cli.filter:emit", articles, "after"),
-    ]
-    points = [(p, True) for p in fresh]
-    for k in range(trials - len(fresh)):
-        target, calls, when = during[k % len(during)]
-        nth = 1 + (k * 7919) % (calls - 1)  # spread over the run, the same every time
-        points.append((Point(target, nth, when), False))
-    return points
 
 
 @pytest.mark.slow

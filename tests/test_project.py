@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from child import HANG
+from support import HANG
 
 ROOT = Path(__file__).resolve().parents[1]
 

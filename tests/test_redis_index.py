@@ -4,81 +4,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
-from child import HANG
 from conftest import Invoke
 from datasketch import LeanMinHash, MinHashLSH
-from test_filter import LEAD, MIXED, OTHER, mixed_records, record
+from support import HANG, LEAD, OTHER, Server, assert_consistent, record
 
-from dedup import Article, Params, Story
-from dedup.errors import IndexRefused
-from dedup.filter import Filter
+from dedup import Article, Params
 from dedup.index import hash_article, open_index, structure
 
 THIRD = "A third paragraph with enough words in it to be indexed by the filter as well."
-
-
-class Server:
-    """A redis-server of our own on a free loopback port, in a temporary folder."""
-
-    def __init__(self, exe: str, folder: Path) -> None:
-        self.exe = exe
-        self.folder = folder
-        folder.mkdir(exist_ok=True)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, persist: bool = False) -> None:
-        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder)]
-        args += ["--save", "", "--appendonly", "yes" if persist else "no"]
-        args += ["--appendfsync", "always"]
-        self.proc = subprocess.Popen(
-            [self.exe, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        client = redis.Redis.from_url(self.url)
-        for _ in range(200):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url)
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout=HANG)
-            self.proc = None
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    exe = shutil.which("redis-server")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is missing: CI must install it (see .ci/run)")
-        pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
-    found = Server(exe, tmp_path / "redis")
-    found.start()
-    yield found
-    found.kill()
 
 
 def dedup_process(*args: str, stdin: Any = None) -> subprocess.Popen[bytes]:
@@ -88,39 +28,6 @@ def dedup_process(*args: str, stdin: Any = None) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-
-
-def assert_consistent(client: redis.Redis, prefix: str = "dedup", bands: int = 16) -> int:
-    """Every committed article wholly present, nothing else: datasketch's tables included.
-
-    Returns the number of paragraphs (LSH keys) stored.
-    """
-    p = prefix.encode() + b":"
-    expected = set()
-    for article, commit in client.hgetall(p + b"gens").items():
-        gen, idxs, _ = commit.split(b"|", 2)
-        expected |= {gen + b":" + i + b":" + article for i in idxs.split(b",") if i}
-    keys_table = p + b"lsh_keys"
-    stored = client.hgetall(keys_table)
-    assert set(stored) == expected, "LSH keys lost or left over"
-    pipe = client.pipeline()
-    for key in stored:
-        pipe.lrange(keys_table + key, 0, -1)
-        pipe.exists(p + b"e:" + key)
-    answers = pipe.execute()
-    members: dict[bytes, set[bytes]] = {}
-    for key, hs, entry in zip(stored, answers[0::2], answers[1::2], strict=True):
-        assert entry == 1 and len(hs) == bands
-        for i, h in enumerate(hs):
-            members.setdefault(p + b"lsh_bucket_" + i.to_bytes(2, "big") + h, set()).add(key)
-    buckets = {k for k in client.scan_iter(p + b"lsh_bucket_*") if client.type(k) == b"set"}
-    assert buckets == set(members)
-    for bucket, keys in members.items():
-        assert client.smembers(bucket) == keys
-    fields = sum(client.hlen(p + b"lsh_bucket_" + i.to_bytes(2, "big")) for i in range(bands))
-    assert fields == len(members)
-    assert client.zcard(p + b"added") == client.hlen(p + b"gens")
-    return len(stored)
 
 
 def test_datasketch_reads_and_writes_the_same_layout(server: Server) -> None:
@@ -183,11 +90,6 @@ def test_datasketch_reads_and_writes_the_same_layout(server: Server) -> None:
         assert index.remove("a") and index.remove("b")
     assert lsh.is_empty() and lsh.keys.size() == 0
     assert not [k for k in client.scan_iter(b"dedup:*") if b"lsh" in k or b":e:" in k]
-
-
-def test_stream_with_malformed_lines_keeps_count_and_order(dedup: Invoke, server: Server) -> None:
-    out = dedup("filter", "--index", server.url, input="\n".join(MIXED) + "\n")
-    assert mixed_records(out)[0]["duplicates"][0]["in"] == "article"
 
 
 def test_two_filter_processes_see_each_others_articles(server: Server) -> None:
@@ -268,60 +170,6 @@ def test_restart_and_reopen(server: Server, dedup: Invoke) -> None:
     stats = json.loads(dedup("index", "stats", "--index", server.url).stdout)
     assert (stats["articles"], stats["paragraphs"]) == (1, 2)
     assert stats["params"]["shingle_size"] == 5
-
-
-def test_a_resent_id_is_unchanged_or_says_what_changed(server: Server, dedup: Invoke) -> None:
-    first = record("a1", LEAD, OTHER) + "\n"
-    assert dedup("filter", "--index", server.url, input=first).status == 0
-    again = json.loads(dedup("filter", "--index", server.url, input=first).stdout)["dedup"]
-    assert (again["status"], again["added"], again["replaced"]) == ("unchanged", False, False)
-    edited = record("a1", LEAD.replace("next week", "next month")) + "\n"
-    changed = json.loads(dedup("filter", "--index", server.url, input=edited).stdout)["dedup"]
-    assert changed["replaced"] is True and changed["revision"] == {
-        "unchanged": 0,
-        "changed": [{"from": 0, "to": 0, "changes": ["words"]}],
-        "added": [],
-        "removed": [1],
-    }
-
-
-def test_other_parameters_are_refused(server: Server, dedup: Invoke) -> None:
-    dedup("filter", "--index", server.url, input=record("a1", LEAD) + "\n")
-    out = dedup(
-        "filter", "--index", server.url, "--shingle-size", "4", input=record("a2", LEAD) + "\n"
-    )
-    assert out.status == 2
-    assert "built with other parameters: shingle_size 5 (now 4)" in out.stderr
-    assert out.stdout == ""
-    with pytest.raises(IndexRefused, match="seed 1 \\(now 9\\)"):
-        open_index(server.url, Params(seed=9))
-
-
-def test_resending_an_article_replaces_it(server: Server, dedup: Invoke) -> None:
-    dedup("filter", "--index", server.url, input=record("a1", LEAD, OTHER) + "\n")
-    again = dedup("filter", "--index", server.url, input=record("a1", LEAD, THIRD) + "\n")
-    found = json.loads(again.stdout)
-    assert found["duplicates"] == [] and found["dedup"]["replaced"] is True
-    copy = dedup("filter", "--index", server.url, "--no-add", input=record("b", OTHER) + "\n")
-    assert json.loads(copy.stdout)["dedup"]["status"] == "new"  # the old version is gone
-    assert assert_consistent(server.client()) == 2
-    assert server.client().hkeys(b"dedup:gens") == [b"a1"]
-
-
-def test_index_add_remove_prune(server: Server, dedup: Invoke, seed: Path) -> None:
-    url = server.url
-    assert dedup("index", "stats", "--index", url).status == 2  # no index there yet
-    assert dedup("index", "add", "--index", url, seed.parent).status == 0
-    stats = json.loads(dedup("index", "stats", "--index", url).stdout)
-    assert stats["articles"] == 1 and stats["paragraphs"] > 0
-    assert dedup("index", "remove", "--index", url, "nope").status == 2
-    assert dedup("index", "remove", "--index", url, "wire-milley-kirby.txt").status == 0
-    dedup("index", "add", "--index", url, seed.parent)
-    assert dedup("index", "prune", "--index", url, "--older-than", "1h").status == 0
-    assert json.loads(dedup("index", "stats", "--index", url).stdout)["articles"] == 1
-    assert dedup("index", "prune", "--index", url, "--older-than", "0s").status == 0
-    assert json.loads(dedup("index", "stats", "--index", url).stdout)["articles"] == 0
-    assert assert_consistent(server.client()) == 0
 
 
 def test_redis_killed_mid_stream(server: Server) -> None:
@@ -411,21 +259,6 @@ def test_kill_9_during_ingest_leaves_a_consistent_index(
     assert assert_consistent(client) > 0
     with open_index(server.url, Params(), create=False) as reopened:
         assert reopened.summary().articles == client.hlen(b"dedup:gens") >= 200
-
-
-def test_python_api_and_stories(server: Server) -> None:
-    story = Story(guid="urn:story:1", version="2", signals=("update",))
-    with open_index(server.url, Params(), prefix="api") as index:
-        checker = Filter(index)
-        first = checker.check(Article("x", (LEAD,), "mem", "jsonl", story=story))
-        second = checker.check(Article("y", (LEAD + " Officials confirmed it.",), "mem", "jsonl"))
-        assert index.stories("urn:story:1") == [("x", story)]
-        assert index.stories("x") == [("x", story)]  # by article id too
-        assert index.stories("y") == [("y", Story())]
-        assert index.stories("urn:none") == []
-    assert first.status == "new" and first.added
-    [dup] = second.duplicates
-    assert (dup.article, dup.match, dup.indexed) == ("x", 0, True)
 
 
 @pytest.mark.parametrize(
