@@ -205,6 +205,11 @@ def _find(long: list[str], short: list[str]) -> int:
 def classify(first: str, other: str) -> tuple[ChangeClass, ...]:
     """The change classes of `other` relative to `first`, in vocabulary order.
 
+    >>> classify("12 people were killed.", "15 people were killed.")
+    ('number',)
+    >>> classify("the talks would resume", "the talks would resume.")
+    ('punctuation',)
+
     Copies usually differ in one place. When one text holds the other whole, only the
     words around it are counted. When their lengths are close, only the differing
     middle (widened to whole words) is compared: what comes before and after it is the

@@ -84,6 +84,13 @@ def clean(
     holds is removed wherever it appears. Contained pairs inside one article are
     treated the same way. With `strip_boilerplate`, standing text goes too. Other
     cross-article duplicates are left in place.
+
+    >>> from dedup import Article, Params, clean, scan
+    >>> lead = "The minister said the talks would resume next week in Geneva after a long pause"
+    >>> story = Article("wire-1", (lead + ".", "No comment.", lead), "mem", "text")
+    >>> [cleaned] = clean([story], scan([story], Params()), Params())
+    >>> cleaned.kept, cleaned.removed
+    ((0, 1), {2: ('wire-1', 0)})
     """
     archive = set(against)
     decide = _Decisions(params, remove_substantive)

@@ -27,6 +27,12 @@ about 16 times its size in memory once parsed and split)."""
 class Params:
     """What makes two paragraphs near-duplicates, and how candidates are found.
 
+    >>> Params(threshold=0.85).shingle_size
+    5
+    >>> Params(threshold=1.5)
+    Traceback (most recent call last):
+    dedup.errors.ConfigError: threshold must be in (0, 1], got 1.5
+
     threshold: exact Jaccard similarity of the shingle sets a pair must reach.
     shingle_size: units per shingle: n-grams of words, or of characters of the scripts
     that `normalize` cuts into characters (Chinese, Japanese, Korean, Thai ...).
@@ -181,6 +187,10 @@ def load_params(
     """Resolve parameters: `overrides` (flags) > environment > config file > defaults.
 
     `overrides` values of None are ignored, so unset flags can be passed straight in.
+
+    >>> from dedup import load_params
+    >>> load_params({"threshold": 0.85, "min_words": None}, env={}).threshold
+    0.85
     """
     path = config if config is not None else find_config(cwd or Path.cwd())
     values: dict[str, Any] = {}

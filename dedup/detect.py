@@ -144,6 +144,13 @@ def scan(
 
     `articles` may be a lazy iterator (see `iter_articles`): paragraphs are hashed
     in the background while it is still being read.
+
+    >>> from dedup import Article, Params, scan
+    >>> lead = "The minister said the talks would resume next week in Geneva after a long pause"
+    >>> story = Article("wire-1", (lead + ".", "No comment.", lead), "mem", "text")
+    >>> [cluster] = scan([story], Params()).clusters
+    >>> [(m.paragraph, m.changes) for m in cluster.members]
+    [(0, ('identical',)), (2, ('punctuation',))]
     """
     with paused():
         return _scan(articles, params, workers, progress)

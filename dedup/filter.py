@@ -71,7 +71,18 @@ class Verdict:
 
 
 class Filter:
-    """Checks articles against themselves and an index, then remembers them."""
+    """Checks articles against themselves and an index, then remembers them.
+
+    >>> import os, tempfile
+    >>> from dedup import Article, Filter, Params, open_index
+    >>> lead = "The minister said the talks would resume next week in Geneva after a long pause."
+    >>> with open_index(os.path.join(tempfile.mkdtemp(), "filter.idx"), Params()) as index:
+    ...     checker = Filter(index)
+    ...     first = checker.check(Article("wire-1", (lead,), "feed", "jsonl"))
+    ...     copy = checker.check(Article("wire-2", ("GENEVA - " + lead,), "feed", "jsonl"))
+    >>> first.status, copy.status, [(d.article, d.changes) for d in copy.duplicates]
+    ('new', 'duplicate', [('wire-1', ('extended',))])
+    """
 
     def __init__(
         self, index: Index, params: Params | None = None, flag_versions: bool = False
@@ -247,7 +258,15 @@ def _similarity(result: Any, paragraph: int) -> float:
 
 
 def verdict_record(verdict: Verdict, record: Mapping[str, Any]) -> dict[str, Any]:
-    """The input record plus the filter's fields (the JSON contract in the README)."""
+    """The input record plus the filter's fields (the JSON contract, docs/json.md).
+
+    >>> import os, tempfile
+    >>> from dedup import Article, Filter, Params, open_index, verdict_record
+    >>> with open_index(os.path.join(tempfile.mkdtemp(), "filter.idx"), Params()) as index:
+    ...     verdict = Filter(index).check(Article("a", ("Short.",), "feed", "jsonl"))
+    >>> verdict_record(verdict, {"id": "a"})["dedup"]["status"]
+    'new'
+    """
     article = verdict.article
     return {
         **record,

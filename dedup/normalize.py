@@ -252,7 +252,13 @@ def match_text(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The units of a paragraph, in order: its words, and each character of an unspaced
-    script on its own ("中国 GDP 12%" gives 中, 国, gdp, 12)."""
+    script on its own.
+
+    >>> words("“We will not give up,” she said — 12 times.")
+    ['we', 'will', 'not', 'give', 'up', 'she', 'said', '12', 'times']
+    >>> words("中国 GDP 12%")
+    ['中', '国', 'gdp', '12']
+    """
     matched = match_text(text)
     return matched.split() if matched.isascii() else _folder(matched).unit.findall(matched)
 

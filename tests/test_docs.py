@@ -279,3 +279,26 @@ def test_a_block_that_prints_something_else_fails(checkout: Path) -> None:
     assert expected == "43\n" and run_block(code, checkout) != expected
     with pytest.raises(AssertionError, match="ZeroDivisionError"):
         run_block("1 / 0", checkout)
+
+
+def test_the_examples_in_the_docstrings_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every docstring example of the library runs and prints what it says (doctest),
+    from the checkout (the examples read seeds/); the public names each have one."""
+    import doctest
+    import importlib
+    import inspect
+    import pkgutil
+
+    import dedup
+
+    monkeypatch.chdir(ROOT)
+    failed = tried = 0
+    for info in pkgutil.walk_packages(dedup.__path__, "dedup."):
+        if info.name.startswith("dedup.cli") or info.name == "dedup.__main__":
+            continue
+        found = doctest.testmod(importlib.import_module(info.name), optionflags=doctest.ELLIPSIS)
+        failed, tried = failed + found.failed, tried + found.attempted
+    assert failed == 0 and tried > 0
+    public = [getattr(dedup, name) for name in dedup.__all__]
+    shown = [f for f in public if inspect.isfunction(f)] + [dedup.Filter, dedup.Params]
+    assert [f.__name__ for f in shown if ">>>" not in (f.__doc__ or "")] == []

@@ -253,6 +253,13 @@ def iter_articles(
     a file named directly is read even through a link. `seen` maps the identity of each
     file read to its path; share one between calls so that no file is read twice (an
     archive that holds an input does not read it again).
+
+    >>> from dedup import Diagnostics, iter_articles
+    >>> diagnostics = Diagnostics()
+    >>> [a.id for a in iter_articles(["seeds/", "nowhere.txt"], diagnostics)]
+    ['wire-milley-kirby.txt']
+    >>> [str(e) for e in diagnostics.errors]
+    ['nowhere.txt: no such file or directory']
     """
     for path, name, article_id in _files(
         paths, diagnostics, follow_links, {} if seen is None else seen
@@ -268,7 +275,13 @@ def read_paths(
     keep_raw: bool = False,
     max_line: int = MAX_LINE,
 ) -> list[Source]:
-    """Read every file and folder in `paths` (see `iter_articles`), in order."""
+    """Read every file and folder in `paths` (see `iter_articles`), in order.
+
+    >>> from dedup import Diagnostics, read_paths
+    >>> [source] = read_paths(["seeds/wire-milley-kirby.txt"], Diagnostics())
+    >>> source.format, len(source.articles[0].paragraphs)
+    ('text', 12)
+    """
     sources: list[Source] = []
     with paused():
         for _ in iter_articles(paths, diagnostics, sources, keep_raw, max_line):

@@ -62,7 +62,17 @@ def add_articles(index: Index, articles: Iterable[Article]) -> Iterator[int]:
 
 
 def open_index(spec: str, params: Params, prefix: str = "dedup", create: bool = True) -> Index:
-    """Open (or create) the index at `spec`: a file path, or redis://HOST:PORT/DB."""
+    """Open (or create) the index at `spec`: a file path, or redis://HOST:PORT/DB.
+
+    Raises IndexRefused (one line saying why) for an index built with other
+    parameters, busy past the wait, or unreachable.
+
+    >>> import os, tempfile
+    >>> from dedup import Params, open_index
+    >>> with open_index(os.path.join(tempfile.mkdtemp(), "filter.idx"), Params()) as index:
+    ...     index.summary().articles
+    0
+    """
     if spec.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisIndex  # the Redis client is imported only when used
 

@@ -50,6 +50,9 @@ def word_diff(old: str, new: str) -> list[tuple[DiffTag, str]]:
 
     Punctuation marks are tokens of their own, so an added period shows as one
     inserted ".", not as a changed word.
+
+    >>> word_diff('ceasefire"', 'ceasefire."')
+    [('equal', 'ceasefire'), ('insert', '.'), ('equal', '"')]
     """
     a, b = tokens(old), tokens(new)
     pieces: list[tuple[DiffTag, str]] = []

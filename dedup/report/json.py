@@ -58,7 +58,15 @@ def member_record(m: Member) -> dict[str, Any]:
 
 
 def cluster_record(cluster: Cluster) -> dict[str, Any]:
-    """One cluster: its id, size, how many articles, and the members (the earliest first)."""
+    """One cluster: its id, size, how many articles, and the members (the earliest first).
+
+    >>> from dedup import Article, Params, cluster_record, scan
+    >>> lead = "The minister said the talks would resume next week in Geneva after a long pause"
+    >>> [cluster] = scan([Article("a", (lead, lead + "."), "mem", "text")], Params()).clusters
+    >>> record = cluster_record(cluster)
+    >>> record["size"], [m["changes"] for m in record["members"]]
+    (2, [['identical'], ['punctuation']])
+    """
     return {
         "id": cluster.id,
         "size": len(cluster.members),
@@ -202,6 +210,12 @@ def scan_document(
     `skipped` counts the items not read because they are not text, by kind
     (`Diagnostics.skipped`); `config` names the configuration file the parameters
     came from, if any.
+
+    >>> from dedup import Article, Params, scan, scan_document
+    >>> lead = "The minister said the talks would resume next week in Geneva after a long pause"
+    >>> document = scan_document(scan([Article("a", (lead, lead), "mem", "text")], Params()))
+    >>> document["articles"], document["paragraphs"], len(document["clusters"])
+    (1, 2, 1)
     """
     clusters = [cluster_record(c) for c in result.clusters]
     head = _head(result, skipped or {}, config)
@@ -227,7 +241,15 @@ def scan_document_bytes(
 
 
 def clean_record(cleaned: Cleaned) -> dict[str, Any]:
-    """One cleaned article: kept texts, removed indices and what each removed one repeats."""
+    """One cleaned article: kept texts, removed indices and what each removed one repeats.
+
+    >>> from dedup import Article, Params, clean, clean_record, scan
+    >>> lead = "The minister said the talks would resume next week in Geneva after a long pause"
+    >>> story = Article("a", (lead, lead + "."), "mem", "text")
+    >>> [cleaned] = clean([story], scan([story], Params()), Params())
+    >>> clean_record(cleaned)["repeats"]
+    [{'paragraph': 1, 'match': {'article': 'a', 'paragraph': 0}}]
+    """
     article = cleaned.article
     return {
         "article": article.id,
