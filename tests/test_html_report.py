@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import random
 import re
@@ -228,62 +229,116 @@ def chromium() -> str:
     return found
 
 
-def dump_dom(page: Path, profile: Path) -> str:
-    """The page as headless Chromium has laid it out (its DOM after loading)."""
+# What only a browser can tell: the page loads and lays out, items appear in order on
+# screen, and the "only substantive changes" switch hides the others (CSS :has()). A
+# wrapper page loads the report in a frame and measures it with a script (the report
+# itself has none), and Chromium writes the wrapper's DOM out with the measurements.
+MEASURE = """<!DOCTYPE html><html><body><pre id="measured"></pre>
+<iframe src="report.html" style="width:1280px;height:900px"></iframe><script>
+const frame = document.querySelector("iframe");
+frame.addEventListener("load", () => {
+  const page = frame.contentDocument, view = frame.contentWindow;
+  const kinds = "main section.relation, main section.cluster, main section.pair";
+  const items = [...page.querySelectorAll(kinds)];
+  const look = () => items.map(e => ({
+    kind: e.classList[0], substantive: e.classList.contains("substantive"),
+    shown: view.getComputedStyle(e).display !== "none" && e.getBoundingClientRect().height > 0,
+    top: e.getBoundingClientRect().top + view.scrollY}));
+  const before = look();
+  page.getElementById("only-substantive").click();
+  const after = look();
+  const wide = page.documentElement.scrollWidth;
+  document.getElementById("measured").textContent = JSON.stringify({before, after, wide});
+});
+</script></body></html>"""
+
+
+def measured(page: str, folder: Path) -> dict[str, Any]:
+    """The report as headless Chromium lays it out at 1280 px, before and after the switch."""
+    (folder / "report.html").write_text(page)
+    (folder / "measure.html").write_text(MEASURE)
     flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-    flags += "--disable-background-networking --disable-component-update --disable-sync"
+    flags += "--disable-background-networking --disable-component-update --disable-sync "
+    flags += "--allow-file-access-from-files --window-size=1400,1000"
     done = subprocess.run(
-        [chromium(), *flags.split(), f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        [
+            chromium(),
+            *flags.split(),
+            f"--user-data-dir={folder / 'profile'}",
+            "--dump-dom",
+            (folder / "measure.html").as_uri(),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert "</html>" in done.stdout, done.stderr[-2000:]
-    return done.stdout
+    found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout, re.S)
+    assert found and found.group(1), done.stderr[-2000:]
+    return json.loads(html.unescape(found.group(1)))
 
 
-def test_the_page_in_a_browser(dedup: Invoke, seed: Path, tmp_path: Path) -> None:
+def test_the_page_in_a_browser(dedup: Invoke, tmp_path: Path) -> None:
+    """Issue 13's newsroom in Chromium at 1280 px: every item laid out, the republished
+    story above the pasted 12 -> 15 paragraph above the quote pasted with other quote
+    marks, nothing wider than the window; the switch hides the quote and keeps the rest."""
+    folder = newsroom(tmp_path / "copy")
+    out = dedup("scan", "--format", "html", *(folder / name for name in STORIES))
+    found = measured(out.stdout, tmp_path)
+    before, after = found["before"], found["after"]
+    assert [i["kind"] for i in before] == ["relation", "pair", "cluster"]
+    assert all(i["shown"] for i in before)
+    tops = [i["top"] for i in before]
+    assert tops == sorted(tops) and len(set(tops)) == 3  # in that order on screen
+    assert found["wide"] <= 1280
+    assert [(i["kind"], i["shown"]) for i in after] == [
+        ("relation", False),  # a republished story, every copy the same
+        ("pair", True),  # 12 -> 15
+        ("cluster", False),  # quote marks
+    ]
+    assert [i["substantive"] for i in after] == [i["shown"] for i in after]
+
+
+def test_the_page_shows_the_seed_and_the_desk_edits(
+    dedup: Invoke, seed: Path, tmp_path: Path
+) -> None:
     corpus = tmp_path / "copy"
     corpus.mkdir()
     shutil.copy(seed, corpus / seed.name)
     (corpus / "desk-edits.txt").write_text("\n".join(desk_edits()) + "\n")
     out = dedup("scan", "--format", "html", corpus)
     assert out.status == 1
-    page = tmp_path / "report.html"
-    page.write_text(out.stdout)
-    dom = dump_dom(page, tmp_path / "profile")
+    page = out.stdout
 
-    clusters = sections(dom, "cluster")
+    clusters = sections(page, "cluster")
     [kirby] = [body for body in clusters.values() if "John Kirby" in body]
-    assert "wire-milley-kirby.txt</span>" in kirby and 'ceasefire<ins class="p">.</ins>"' in kirby
+    assert "wire-milley-kirby.txt</span>" in kirby
+    assert 'ceasefire<ins class="p">.</ins>&quot;' in kirby
     assert 'data-change="punctuation"' in kirby and "period added at the end" in kirby
     assert '<span class="para">¶4</span>' in kirby and '<span class="para">¶9</span>' in kirby
     assert any('data-change="number"' in body and "flag" in body for body in clusters.values())
 
-    pairs = sections(dom, "pair")
+    pairs = sections(page, "pair")
     assert any('data-change="merged"' in body and "<mark>" in body for body in pairs.values())
 
-    standing = dom.split('<section id="standing">')[1].split("</section>")[0]
-    rows = re.findall(r"<tr>(.*?)</tr>", standing, re.S)
-    assert any("<td>promo</td>" in r and "ALSO READ: Putin" in r for r in rows)
-    assert any("<td>caption</td>" in r and "(MANDEL NGAN / AFP)" in r for r in rows)
-    how = dom.split('<details class="how">')[1].split("</details>")[0]
+    standing = page.split('<section id="standing">')[1].split("</section>")[0]
+    found = re.findall(r"<tr>(.*?)</tr>", standing, re.S)
+    assert any("<td>promo</td>" in r and "ALSO READ: Putin" in r for r in found)
+    assert any("<td>caption</td>" in r and "(MANDEL NGAN / AFP)" in r for r in found)
+    how = page.split('<details class="how">')[1].split("</details>")[0]
     assert "How this was computed" in how and "num_perm" in how  # folded, not a card
-    assert "num_perm" not in dom.split('<div class="summary">')[1].split("</div>")[0]
+    assert "num_perm" not in page.split('<div class="summary">')[1].split("</div>")[0]
 
 
 def test_the_editor_sees_stories_first_then_the_changes_that_matter(
     dedup: Invoke, tmp_path: Path
 ) -> None:
     """Issue 13's newsroom: the republished story comes first, as one relation; then the
-    pasted 12 → 15 paragraph, before the quote pasted with other quote marks."""
+    pasted 12 → 15 paragraph, before the quote pasted with other quote marks (where the
+    browser puts them: test_the_page_in_a_browser)."""
     folder = newsroom(tmp_path / "copy")
     out = dedup("scan", "--format", "html", *(folder / name for name in STORIES))
     assert out.status == 1
-    page = tmp_path / "report.html"
-    page.write_text(out.stdout)
-    dom = dump_dom(page, tmp_path / "profile")
-    main = dom.split("<main>")[1]
+    main = out.stdout.split("<main>")[1]
     order = [m.group(1) for m in re.finditer(r'<section class="(relation|cluster|pair)', main)]
     assert order == ["relation", "pair", "cluster"]
     relation = next(iter(sections(main, "relation").values()))
@@ -295,5 +350,5 @@ def test_the_editor_sees_stories_first_then_the_changes_that_matter(
     assert "substantive change" in pair
     [quote] = sections(main, "cluster").values()
     assert 'data-change="glyphs"' in quote and "instead of opening curly quote" in quote
-    tiles = re.findall(r"<b>([\d,]+)</b><span>([^<]+)</span>", dom)
+    tiles = re.findall(r"<b>([\d,]+)</b><span>([^<]+)</span>", out.stdout)
     assert ("1", "substantive change") in tiles and ("1", "story relation") in tiles
