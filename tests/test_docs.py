@@ -29,9 +29,8 @@ TWO_COMMANDS = [
 # Linked from the README, written on other branches: docs/ARCHITECTURE.md with the code
 # restructure of issue 14, docs/archives.md with the Dask engine. A link to one of them
 # is checked like any other once the file exists.
-PENDING = {ROOT / "docs" / "ARCHITECTURE.md", ROOT / "docs" / "archives.md"}
+PENDING = {ROOT / "docs" / "archives.md"}
 # A block that needs a module the code restructure of issue 14 creates.
-NOT_YET = "dedup.report" if not (ROOT / "dedup" / "report").is_dir() else None
 
 
 def commands(
@@ -261,8 +260,6 @@ def checkout(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("code", "expected"), BLOCKS)
 def test_the_python_in_the_documents_runs(code: str, expected: str | None, checkout: Path) -> None:
-    if NOT_YET and f"from {NOT_YET}" in code:
-        pytest.xfail(f"{NOT_YET} comes with the code restructure of issue 14")
     printed = run_block(code, checkout)
     if expected is not None:
         assert printed == expected
