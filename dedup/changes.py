@@ -147,6 +147,21 @@ Opcode = tuple[str, int, int, int, int]
 _SMALL_EDIT = 8  # words: a differing middle this short is one edit, not worth aligning
 
 
+def common_ends(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
+    """How many tokens a and b share at their start, and then at their end.
+
+    >>> common_ends(["a", "b", "c"], ["a", "x", "c"])
+    (1, 1)
+    """
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    return head, tail
+
+
 def word_opcodes(a: list[str], b: list[str]) -> Sequence[Opcode]:
     """SequenceMatcher's opcodes for two word lists, cheaply in the common cases of copies.
 
@@ -160,12 +175,7 @@ def word_opcodes(a: list[str], b: list[str]) -> Sequence[Opcode]:
         return _around(at, len(a), len(b), "insert")
     if b and len(b) < len(a) and (at := _find(a, b)) >= 0:
         return [(t, j1, j2, i1, i2) for t, i1, i2, j1, j2 in _around(at, len(b), len(a), "delete")]
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(a, b)
     end_a, end_b = len(a) - tail, len(b) - tail
     if max(end_a - head, end_b - head) <= _SMALL_EDIT:
         tag = "replace" if end_a > head and end_b > head else "delete" if end_a > head else "insert"

@@ -17,6 +17,7 @@ from collections.abc import Hashable, Sequence
 from difflib import SequenceMatcher
 from typing import Literal
 
+from ..changes import common_ends
 from ..normalize import split_units
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
@@ -69,12 +70,7 @@ def word_diff(old: str, new: str) -> list[tuple[DiffTag, str]]:
 
 def _opcodes(a: list[str], b: list[str]) -> list[_Span]:
     """Aligned stretches of a and b: the common ends, then the middle (see FINE)."""
-    head = 0
-    while head < min(len(a), len(b)) and a[head] == b[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(a, b)
     ops: list[_Span] = [("equal", 0, head, 0, head)] if head else []
     ops += _middle(a, b, head, len(a) - tail, head, len(b) - tail)
     if tail:

@@ -163,14 +163,9 @@ def cluster_panel(cluster: Cluster, markers: bool = False) -> Panel:
     if extra > 0:
         parts.append(Text(f"… and {extra} more (--format json lists all)", style="dim"))
     scope = "one article" if cluster.articles == 1 else _plural(cluster.articles, "article")
-    title = Text(f"{len(cluster.members)} copies in {scope}")
-    border = "cyan"
-    if cluster.substantive:
-        title.append(" · substantive change", style="bold red")
-        border = "red"
-    if cluster.story:
-        title.append(f" · versions of one story: {visible(cluster.story)}", style="dim")
-        border = "dim"
+    title, border = _heading(
+        f"{len(cluster.members)} copies in {scope}", "cyan", cluster.substantive, cluster.story
+    )
     return Panel(
         Group(*parts),
         title=title,
@@ -179,6 +174,18 @@ def cluster_panel(cluster: Cluster, markers: bool = False) -> Panel:
         subtitle_align="right",
         border_style=border,
     )
+
+
+def _heading(said: str, border: str, substantive: bool, story: str | None) -> tuple[Text, str]:
+    """A panel's title and border colour: red when substantive, dim for story versions."""
+    title = Text(said)
+    if substantive:
+        title.append(" · substantive change", style="bold red")
+        border = "red"
+    if story:
+        title.append(f" · versions of one story: {visible(story)}", style="dim")
+        border = "dim"
+    return title, border
 
 
 def pair_title(pair: Contained) -> Text:
@@ -201,14 +208,9 @@ def contained_panel(pair: Contained, markers: bool = False) -> Panel:
         "is in the longer"
     )
     scope = "one article" if earlier.article_index == later.article_index else "two articles"
-    title = Text(f"a paragraph repeated inside another, in {scope}")
-    border = "magenta"
-    if pair.substantive:
-        title.append(" · substantive change", style="bold red")
-        border = "red"
-    if pair.story:
-        title.append(f" · versions of one story: {visible(pair.story)}", style="dim")
-        border = "dim"
+    title, border = _heading(
+        f"a paragraph repeated inside another, in {scope}", "magenta", pair.substantive, pair.story
+    )
     return Panel(
         body,
         title=title,
