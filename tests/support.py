@@ -232,16 +232,32 @@ def dedup(
 # A redis-server of the tests' own, on a free loopback port.
 
 
+def _free_port() -> int:
+    """A free loopback port of this test process's own: each pytest-xdist worker draws from
+    its own range, below the kernel's ephemeral ports (32768 and up), so no other test's
+    server and no client socket can take it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1 ... under pytest-xdist
+    low = 16000 + 2000 * int(worker[2:]) if worker else 14000
+    rng = random.Random()
+    for _ in range(100):
+        port = rng.randrange(low, low + 2000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port in {low}-{low + 2000}")
+
+
 class Server:
     """A redis-server of our own on a free loopback port, in a temporary folder."""
 
     def __init__(self, exe: str, folder: Path) -> None:
         self.exe = exe
-        self.folder = folder
+        self.folder = folder.resolve()
         folder.mkdir(exist_ok=True)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -254,11 +270,14 @@ class Server:
         )
         client = redis.Redis.from_url(self.url)
         for _ in range(200):
+            if self.proc.poll() is not None:
+                break
             try:
-                client.ping()
-                return
+                if client.config_get("dir")["dir"] == str(self.folder):  # ours, not another
+                    return
             except redis.ConnectionError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError(f"redis-server did not start on port {self.port}")
 
     def client(self) -> redis.Redis:
