@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from support import HANG
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,9 +27,10 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert readme_commands()[1] in ci
 
 
-def test_ruff_is_clean() -> None:
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
+def test_ruff_is_clean(command: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "dedup", "tests", "benchmarks"],
+        [sys.executable, "-m", "ruff", *command, "dedup", "tests", "benchmarks", "fuzz"],
         cwd=ROOT,
         capture_output=True,
         text=True,
