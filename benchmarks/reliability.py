@@ -76,7 +76,7 @@ def kills(trials: int) -> None:
         folder = Path(name)
         feed = feed_of(reuters, folder, 400)
         index = folder / "idx"
-        for trial, (point, fresh) in enumerate(kill_points(trials, 400)):
+        for trial, (point, fresh) in enumerate(kill_points(trials, feed)):
             target = folder / f"fresh{trial}" if fresh else index
             killed = dedup("filter", "--index", target, feed, at=point)  # asserts it was killed
             if target.exists():

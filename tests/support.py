@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 import redis
 
-from dedup import Params
-from dedup.index import open_index
+from dedup import Article, Params
+from dedup.index import hash_article, open_index
 from dedup.index.sqlite import SqliteIndex
 
 HANG = 120.0  # seconds; far beyond any case here: only a hang reaches it
@@ -378,9 +378,10 @@ def mixed_records(out: Any) -> list[dict[str, Any]]:
 
 
 def feed_of(reuters: list[dict[str, Any]], folder: Path, count: int) -> Path:
-    """Reuters articles, a fifth of them sent again under a new id (so verdicts differ)."""
+    """`count` Reuters articles with paragraphs, a fifth of them sent again under a new id
+    (so verdicts differ): every line is an article the filter adds."""
     rng = random.Random(count)
-    records = reuters[:count]
+    records = [r for r in reuters if r["paragraphs"]][:count]
     records += [{**r, "id": f"{r['id']}-again"} for r in rng.sample(records, count // 5)]
     feed = folder / "feed.jsonl"
     feed.write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -388,6 +389,11 @@ def feed_of(reuters: list[dict[str, Any]], folder: Path, count: int) -> Path:
 
 
 # An index is sound after a crash: checks, and where to crash.
+
+
+def article_of(record: dict[str, Any]) -> Article:
+    """A feed record as the filter reads it (id and paragraphs)."""
+    return Article(str(record["id"]), tuple(record["paragraphs"]), "feed", "jsonl")
 
 
 def index_contents(path: Path) -> dict[str, Any]:
@@ -448,16 +454,20 @@ def check_whole(path: Path, written: list[bytes]) -> int:
     return size
 
 
-def kill_points(trials: int, articles: int) -> list[tuple[Point, bool]]:
-    """`trials` points spread over a filter run of `articles` articles, each with whether
-    it is tried on a fresh index (killed while the index is created) or the shared one."""
+def kill_points(trials: int, feed: Path) -> list[tuple[Point, bool]]:
+    """`trials` points spread over a filter run of `feed` (from `feed_of`), each with
+    whether it is tried on a fresh index (killed while the index is created) or the
+    shared one. Each point is reached: the counts are those of the feed."""
+    records = [json.loads(line) for line in feed.read_text().splitlines()]
+    articles = len(records)
+    paragraphs = sum(len(hash_article(article_of(r), Params()).paragraphs) for r in records)
     fresh = [
         Point("sql:CREATE", 1, "before"),
         Point("sql:CREATE", 2, "after"),
         Point("sql:INSERT INTO meta", 1, "after"),
     ]
     during = [
-        ("sql:INSERT INTO paragraphs", 3 * articles, "after"),  # mid-article
+        ("sql:INSERT INTO paragraphs", paragraphs, "after"),  # mid-article
         ("sql:INSERT INTO articles", articles, "before"),
         ("sql:COMMIT", articles, "before"),
         ("sql:COMMIT", articles, "after"),
@@ -466,6 +476,6 @@ def kill_points(trials: int, articles: int) -> list[tuple[Point, bool]]:
     points = [(p, True) for p in fresh]
     for k in range(trials - len(fresh)):
         target, calls, when = during[k % len(during)]
-        nth = 1 + (k * 7919) % (calls - 1)  # spread over the run, the same every time
+        nth = 1 + (k * 7919) % calls  # spread over the run, the same every time
         points.append((Point(target, nth, when), False))
     return points

@@ -64,7 +64,7 @@ def test_kill_9_at_chosen_points(tmp_path: Path, reuters: list[dict[str, Any]]) 
     and running the same input again converges to what an uninterrupted run builds."""
     feed = feed_of(reuters, tmp_path, 120)
     index = tmp_path / "idx"
-    for trial, (point, fresh) in enumerate(kill_points(13, 120)):
+    for trial, (point, fresh) in enumerate(kill_points(13, feed)):
         target = tmp_path / f"fresh{trial}" if fresh else index
         killed = run_dedup("filter", "--index", target, feed, at=point)
         if target.exists():
