@@ -454,14 +454,14 @@ def check_whole(path: Path, written: list[bytes]) -> int:
     return size
 
 
-def kill_points(trials: int, feed: Path) -> list[tuple[Point, bool]]:
-    """`trials` points spread over a filter run of `feed` (from `feed_of`), each with
-    whether it is tried on a fresh index (killed while the index is created) or the
-    shared one. Each point is reached: the counts are those of the feed."""
+def kill_points(trials: int, feed: Path) -> list[Point]:
+    """`trials` points spread over a filter run of `feed` (from `feed_of`) on a new index:
+    while the index is created, mid-article, around commits, after a line is written.
+    Each is reached: the counts are those of the feed."""
     records = [json.loads(line) for line in feed.read_text().splitlines()]
     articles = len(records)
     paragraphs = sum(len(hash_article(article_of(r), Params()).paragraphs) for r in records)
-    fresh = [
+    points = [
         Point("sql:CREATE", 1, "before"),
         Point("sql:CREATE", 2, "after"),
         Point("sql:INSERT INTO meta", 1, "after"),
@@ -473,9 +473,29 @@ def kill_points(trials: int, feed: Path) -> list[tuple[Point, bool]]:
         ("sql:COMMIT", articles, "after"),
         ("dedup.cli.filter:emit", articles, "after"),
     ]
-    points = [(p, True) for p in fresh]
-    for k in range(trials - len(fresh)):
+    for k in range(trials - len(points)):
         target, calls, when = during[k % len(during)]
-        nth = 1 + (k * 7919) % calls  # spread over the run, the same every time
-        points.append((Point(target, nth, when), False))
+        points.append(Point(target, 1 + (k * 7919) % calls, when))  # the same every time
     return points
+
+
+def kill_trials(feed: Path, folder: Path, points: list[Point], converge_every: int) -> int:
+    """`dedup filter` of `feed` killed at each point, each on a new index, which must be
+    sound after; every `converge_every`-th is then sent the feed again and must end as
+    the index an uninterrupted run builds. Returns how many converged."""
+    reference = folder / "reference"
+    assert dedup("filter", "--index", reference, feed).status == 0
+    wanted, lines = index_contents(reference), len(feed.read_text().splitlines())
+    converged = 0
+    for trial, point in enumerate(points):
+        index = folder / f"idx{trial}"
+        killed = dedup("filter", "--index", index, feed, at=point)  # asserts it was killed
+        if index.exists():  # (killed before the file was made, there is none)
+            check_whole(index, killed.stdout.splitlines())
+        if trial % converge_every == 0:
+            again = dedup("filter", "--index", index, feed)
+            assert again.status == 0
+            assert check_whole(index, again.stdout.splitlines()) == lines
+            assert index_contents(index) == wanted
+            converged += 1
+    return converged

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
-from support import HANG, Point, check_whole, feed_of, index_contents, kill_points
+from support import HANG, Point, check_whole, feed_of, kill_points, kill_trials
 from support import dedup as run_dedup
 
 PYTHON = [sys.executable, "-m", "dedup"]
@@ -61,20 +61,9 @@ def drained(proc: subprocess.Popen[bytes]) -> Callable[[], tuple[list[bytes], st
 def test_kill_9_at_chosen_points(tmp_path: Path, reuters: list[dict[str, Any]]) -> None:
     """Killed at chosen points (while creating the index, mid-article, around commits,
     after writing a line): the index always re-opens, every article is whole or absent,
-    and running the same input again converges to what an uninterrupted run builds."""
+    and sending the same input again converges to what an uninterrupted run builds."""
     feed = feed_of(reuters, tmp_path, 120)
-    index = tmp_path / "idx"
-    for trial, (point, fresh) in enumerate(kill_points(13, feed)):
-        target = tmp_path / f"fresh{trial}" if fresh else index
-        killed = run_dedup("filter", "--index", target, feed, at=point)
-        if target.exists():
-            check_whole(target, killed.stdout.splitlines())
-    done = run_dedup("filter", "--index", index, feed)
-    reference = tmp_path / "reference"
-    assert run_dedup("filter", "--index", reference, feed).status == 0
-    assert done.status == 0
-    assert check_whole(index, done.stdout.splitlines()) == len(feed.read_text().splitlines())
-    assert index_contents(index) == index_contents(reference)
+    assert kill_trials(feed, tmp_path, kill_points(13, feed), converge_every=3) == 5
 
 
 INTERRUPTED = re.compile(r"^dedup: interrupted: (.+)$", re.M)
