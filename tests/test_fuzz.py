@@ -94,3 +94,11 @@ def test_html_declaring_a_transform_codec_is_one_error_line(dedup: Invoke, tmp_p
     out = dedup("scan", "--format", "json", page)
     assert out.status == 2 and "internal error" not in out.stderr
     assert "uu.html: unknown encoding 'uu'" in out.stderr
+
+
+def test_an_xml_namespace_holding_a_brace_is_read(dedup: Invoke) -> None:
+    """Found by the XML target (the input it made, as a fixture): lxml's QName refused a
+    namespace URI holding "}", an internal error that stopped the run."""
+    out = dedup("scan", "--format", "json", FIXTURES / "fuzz-namespace-brace.xml")
+    assert out.status == 2 and "internal error" not in out.stderr
+    assert "XML that is neither NITF nor NewsML-G2 (root element <newsMessage>)" in out.stderr

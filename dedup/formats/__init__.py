@@ -14,8 +14,6 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import BinaryIO
 
-from lxml import etree
-
 from ..config import MAX_LINE
 from ..errors import Diagnostics, InputError, printable
 from ..gcpause import paused
@@ -65,7 +63,7 @@ def _read_xml(
     document = xml.parse(data, path)
     if xml.local(document.root) == "nitf":
         return nitf.read(document, path, name, article_id)
-    if etree.QName(document.root).namespace == newsml.NAMESPACE:
+    if xml.namespace(document.root) == newsml.NAMESPACE:
         return newsml.read(document, path, name, article_id, diagnostics)
     root = xml.local(document.root)
     raise InputError(path, f"XML that is neither NITF nor NewsML-G2 (root element <{root}>)")

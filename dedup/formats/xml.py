@@ -79,6 +79,18 @@ def local(element: Element) -> str:
     return str(element.tag).rpartition("}")[2]
 
 
+def namespace(element: Element) -> str:
+    """The element's namespace URI ("" for none), read from the tag like `local`: a URI
+    may hold a "}", which lxml's QName refuses.
+
+    >>> from lxml import etree
+    >>> namespace(etree.fromstring('<a xmlns="urn:x}y"/>'))
+    'urn:x}y'
+    """
+    tag = str(element.tag)
+    return tag[1:].rpartition("}")[0] if tag.startswith("{") else ""
+
+
 def children(element: Element | None, name: str) -> Iterator[Element]:
     """Child elements with local name `name`."""
     if element is not None:
