@@ -21,6 +21,8 @@ def parse(text: str | None) -> float | None:
     0.0
     >>> parse("31-MAR-1987 605:12:19.12") is None
     True
+    >>> parse("Thu, 12 Sep 99999999999999999999 10:15:00 GMT") is None
+    True
     """
     if not text or not (text := text.strip()):
         return None
@@ -29,7 +31,7 @@ def parse(text: str | None) -> float | None:
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):  # hostile metadata
             return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dedup import Article, Diagnostics, InputError, Params, ScanResult, Source, clean, lsh, scan
@@ -254,3 +254,23 @@ def test_filter_emits_one_record_per_line_in_order(lines: list[bytes]) -> None:
             assert result["line"] == number
         else:
             assert result["id"] == str(json.loads(line)["id"])
+
+
+@given(
+    st.one_of(
+        st.text(),
+        st.from_regex(
+            r"[A-Z][a-z]{2}, \d{1,25} [A-Z][a-z]{2} \d{1,25} \d{1,25}:\d\d:\d\d [+-]?\d{1,25}"
+        ),
+        st.from_regex(r"\d{1,12}-\d{1,4}-\d{1,4}T\d{1,4}:\d\d(:\d\d)?([+-]\d{1,6}|Z)?"),
+    )
+)
+@example("Thu, 12 Sep 99999999999999999999 10:15:00 GMT")
+@example("Thu, 12 Sep 2024 10:15:00 +99999999999999999999")
+def test_any_publication_time_is_read_or_unknown(text: str) -> None:
+    """A date from an article's metadata is a time or None, never an exception (an
+    overflowing RFC 2822 year stopped whole runs)."""
+    from dedup.dates import parse
+
+    found = parse(text)
+    assert found is None or isinstance(found, float)
