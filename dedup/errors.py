@@ -50,6 +50,7 @@ class Skipped(InputError):
     ) -> None:
         super().__init__(source, message, line)
         self.kind = kind
+        self.raw = b""  # the JSON Lines line it came from, as read (BOM off, UTF-8)
 
 
 class Diagnostics:

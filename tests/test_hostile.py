@@ -877,3 +877,18 @@ def test_escape_sequences_from_input_never_reach_the_terminal(tmp_path: Path) ->
     assert (
         "\x1b" not in SGR.sub("", done.stderr) and "story\\x1b]0;pwned\\x07: removed" in done.stderr
     )
+
+
+def test_filter_passes_through_a_skipped_item_with_a_bom_or_cp1252(tmp_path: Path) -> None:
+    """A picture whose line starts with a byte order mark, or holds cp1252 bytes, gets its
+    record like any other line (it was an internal error that dropped the rest)."""
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(
+        b'\xef\xbb\xbf{"uri":"p1","type":"picture"}\n'
+        b'{"uri":"p2","type":"picture","headline":"caf\xe9"}\n' + record("a", LEAD).encode() + b"\n"
+    )
+    done = dedup("filter", "--index", tmp_path / "idx", feed)
+    assert done.status == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["dedup"]["status"] for r in records] == ["skipped", "skipped", "new"]
+    assert records[1]["headline"] == "café"

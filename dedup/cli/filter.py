@@ -152,8 +152,7 @@ def _filter_line(
             run.diagnostics.skip(skipped.kind)
         else:
             run.diagnostics.warn(path, skipped.reason, number)
-        assert isinstance(raw, bytes)  # an over-long line is an InputError, not Skipped
-        emit([jsonl.line_with_fields(raw, skipped_record({}, skipped.reason)) + b"\n"])
+        emit([jsonl.line_with_fields(skipped.raw, skipped_record({}, skipped.reason)) + b"\n"])
         return
     except InputError as err:
         run.diagnostics.error(err)

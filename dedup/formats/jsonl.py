@@ -167,15 +167,18 @@ def parse_line(
     check_nesting(record, raw, path, number)
     article_id = record.get("id")
     if "paragraphs" not in record and "text" not in record and ninjs.looks_like_ninjs(record):
-        ninjs.check_text(record, path, number)
         valid = isinstance(article_id, str | int) and not isinstance(article_id, bool)
         fallback = str(article_id) if valid else f"{path}#{number}"
         try:
+            ninjs.check_text(record, path, number)
             article = ninjs.article(record, path, fallback, "jsonl", number)
+            if article is None:
+                raise Skipped(path, "a ninjs text item without a body with paragraphs", number)
+        except Skipped as skipped:
+            skipped.raw = raw  # passed through by the filter as it was read
+            raise
         except InputError as err:
             raise InputError(path, err.reason, number) from None
-        if article is None:
-            raise Skipped(path, "a ninjs text item without a body with paragraphs", number)
         body = _Body(index, raw, record, "ninjs", None, article.body) if keep_body else None
         return dataclasses.replace(article, body=body)
     if "id" not in record:
