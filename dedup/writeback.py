@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .atomic import write_atomic
 from .errors import DedupError, Diagnostics, OutputError, printable
-from .formats import STDIN, identity
+from .formats import STDIN_NAME, identity
 from .model import Source
 
 
@@ -42,7 +42,7 @@ def under(out: Path, sources: Iterable[Source], reading: Collection[object]) -> 
     targets: list[Target] = []
     claimed: dict[str, Source] = {}
     for source in sources:
-        if source.path == STDIN:
+        if source.path == STDIN_NAME:  # written to stdout
             continue
         path = out / source.name
         key = os.path.abspath(path)
@@ -67,7 +67,7 @@ def in_place(sources: Iterable[Source], diagnostics: Diagnostics) -> list[Target
     (several hard links, no write permission) is reported and left out."""
     targets: list[Target] = []
     for source in sources:
-        if source.path == STDIN:
+        if source.path == STDIN_NAME:  # written to stdout
             continue
         real = Path(os.path.realpath(source.path))
         try:

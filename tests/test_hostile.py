@@ -892,3 +892,19 @@ def test_filter_passes_through_a_skipped_item_with_a_bom_or_cp1252(tmp_path: Pat
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert [r["dedup"]["status"] for r in records] == ["skipped", "skipped", "new"]
     assert records[1]["headline"] == "café"
+
+
+@pytest.mark.parametrize("where", [["--out", "out"], ["--in-place"]])
+def test_clean_writes_what_came_on_stdin_to_stdout(tmp_path: Path, where: list[str]) -> None:
+    """Standard input has no file to write back: under --out or --in-place its cleaned
+    text still goes to stdout (it went to a file named "<stdin>", or failed)."""
+    write(tmp_path / "b.txt", REPEATED)
+    piped = tmp_path / "piped.txt"
+    write(piped, REPEATED)
+    with piped.open("rb") as stdin:
+        done = dedup("clean", "-", "b.txt", *where, stdin=stdin, cwd=tmp_path)
+    assert done.status == 1 and not done.errors(), done.stderr
+    assert done.stdout.decode() == CLEANED
+    written = tmp_path / "out" / "b.txt" if where[0] == "--out" else tmp_path / "b.txt"
+    assert written.read_text() == CLEANED
+    assert not (tmp_path / "out" / "<stdin>").exists()

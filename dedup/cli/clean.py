@@ -188,7 +188,7 @@ def _write_sources(
     if out is None and not in_place:
         emit(formats.render(s, removed_in[s.path]) for s in writable)
         return unwritten
-    emit(formats.render(s, removed_in[s.path]) for s in writable if s.path == formats.STDIN)
+    emit(formats.render(s, removed_in[s.path]) for s in writable if s.path == formats.STDIN_NAME)
     if in_place:
         changed = [s for s in writable if any(removed_in[s.path].values())]
         targets = writeback.in_place(changed, run.diagnostics)
@@ -203,7 +203,7 @@ def _write_sources(
             if writeback.write(target, data, run.diagnostics):
                 written.append(target.path)
                 unwritten.discard(target.source.path)
-    return unwritten - {formats.STDIN}
+    return unwritten - {formats.STDIN_NAME}
 
 
 def _report_removals(cleaned: Sequence[Cleaned]) -> None:

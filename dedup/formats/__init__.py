@@ -34,6 +34,9 @@ SUFFIXES = {
 """File name endings read when walking a folder ('.gz' after a JSON Lines suffix too)."""
 
 STDIN = "-"
+"""The path that names standard input on the command line."""
+STDIN_NAME = "<stdin>"
+"""How the articles read from standard input name their source."""
 
 
 def format_of(name: str) -> tuple[str | None, bool]:
@@ -81,7 +84,7 @@ def _read_file(
     """
     try:
         if path == STDIN:
-            path = name = article_id = "<stdin>"
+            path = name = article_id = STDIN_NAME
             return (
                 yield from _read_handle(
                     sys.stdin.buffer, path, name, article_id, diagnostics, keep_raw, max_line
@@ -112,7 +115,7 @@ def _read_handle(
     if not isinstance(handle, io.BufferedReader):  # a stream that cannot peek (tests)
         handle = io.BufferedReader(io.BytesIO(handle.read()))
     head = handle.peek(256)[:256]
-    kind, gzipped = format_of(path) if path != "<stdin>" else (None, False)
+    kind, gzipped = format_of(path) if path != STDIN_NAME else (None, False)
     gzipped = gzipped or head[:2] == b"\x1f\x8b"
     if kind is None:
         kind = "jsonl" if gzipped else _sniff(head)
@@ -305,7 +308,7 @@ def feed_lines(
     next one is read.
     """
     for path in paths or (STDIN,):
-        name, number = "<stdin>" if path == STDIN else path, 0
+        name, number = STDIN_NAME if path == STDIN else path, 0
         try:
             with nullcontext(sys.stdin.buffer) if path == STDIN else open(path, "rb") as handle:
                 found = jsonl.lines(handle, path.lower().endswith(".gz"), limit)
