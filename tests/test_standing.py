@@ -119,3 +119,16 @@ def test_a_line_in_every_story_does_not_link_a_disclaimer_in_some() -> None:
     result = scan(articles, Params())
     kinds = sorted((s.kind, s.articles) for s in result.standing)
     assert kinds == [("recurring", 150), ("sign-off", 600)]
+
+
+def test_strip_boilerplate_takes_standing_text_out_of_the_written_file(
+    dedup: Invoke, seed: Path, tmp_path: Path
+) -> None:
+    """The caption and the promos go from the file written, as the summary says (they
+    went only from --format jsonl)."""
+    out = dedup("clean", "--strip-boilerplate", seed)
+    assert out.status == 1
+    assert "ALSO READ" not in out.stdout and "READ MORE" not in out.stdout
+    assert "MANDEL NGAN" not in out.stdout and out.stdout.count("John Kirby told") == 1
+    assert dedup("clean", "--strip-boilerplate", seed, "--out", tmp_path).status == 1
+    assert (tmp_path / seed.name).read_text() == out.stdout

@@ -178,8 +178,9 @@ def _write_sources(
     removed_in: dict[str, dict[int, set[int]]] = {}
     by_article = {id(c.article): c for c in cleaned}
     for source in sources:
-        removed_in[source.path] = {
-            i: set(by_article[id(a)].removed) for i, a in enumerate(source.articles)
+        removed_in[source.path] = {  # repeats, and standing text with --strip-boilerplate
+            i: set(range(len(a.paragraphs))) - set(by_article[id(a)].kept)
+            for i, a in enumerate(source.articles)
         }
     if out is None and not in_place and len(sources) > 1:
         raise UsageError("several files: give --out DIR, --in-place or --format jsonl")
