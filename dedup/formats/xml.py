@@ -84,7 +84,7 @@ def namespace(element: Element) -> str:
     may hold a "}", which lxml's QName refuses.
 
     >>> from lxml import etree
-    >>> namespace(etree.fromstring('<a xmlns="urn:x}y"/>'))
+    >>> namespace(etree.fromstring(b'<a xmlns="urn:x}y"/>', etree.XMLParser(recover=True)))
     'urn:x}y'
     """
     tag = str(element.tag)
