@@ -194,7 +194,7 @@ def _scan(
     head_of = heads.tolist()
     near_pairs = [(head_of[i], head_of[j]) for i, j in near]
     contained = _contained(layout, hashed, near_pairs, cluster_of.tolist())
-    kept, set_apart = _standing(layout, clustered, params)
+    kept, set_apart = _standing(layout, clustered, hashed.words, params)
     told = versions.stories(articles)
     story_of = {i: key for key, members in told.items() for i in members}
     first_rank = layout.rank_of
@@ -432,9 +432,10 @@ def _contained(
 
 
 def _standing(
-    layout: _Layout, clustered: list[tuple[Cluster, list[int]]], params: Params
+    layout: _Layout, clustered: list[tuple[Cluster, list[int]]], words: np.ndarray, params: Params
 ) -> tuple[list[tuple[Cluster, list[int]]], tuple[Standing, ...]]:
-    """Set standing text and furniture apart from the clusters."""
+    """Set standing text and furniture apart from the clusters (`words`: each paragraph's
+    units, to count the paragraphs of each article long enough to cluster)."""
     texts = layout.texts
     kind_of = standing.furniture_of(texts)
     owner = np.repeat(np.arange(len(clustered)), [len(flat) for _, flat in clustered])
@@ -453,6 +454,7 @@ def _standing(
         [c.id for c, _ in clustered],
         params.standing_articles,
         is_furniture,
+        np.bincount(layout.article[words >= params.min_words], minlength=len(layout.articles)),
     )
     groups: dict[tuple[str, str], list[int]] = {}
     kept, entries = [], []

@@ -25,6 +25,7 @@ from .model import Member
 
 LONE_SHARE = 0.8
 _PAIR_SAMPLE = 500  # article pairs looked at per cluster, at most
+_LINKED_BY = 3  # clusters two articles share, at least, to be copies of one story
 _COUNTED = 100  # clusters over more articles do not count as links between stories
 
 # Matched against all paragraphs at once, each preceded and followed by a NUL (which a
@@ -78,24 +79,29 @@ def recurring(
     seeds: Sequence[str],
     min_articles: int,
     furniture: np.ndarray | None = None,
+    comparable: np.ndarray | None = None,
 ) -> set[int]:
     """Clusters spread over `min_articles`+ articles that share nothing else.
 
     `owner` and `article` give, for every clustered paragraph, its cluster (an index
     into `seeds`, the cluster ids) and its article; `furniture` marks the clusters that
-    are furniture (a sign-off shared by two stories is no link between them). Returns
-    cluster indices.
+    are furniture (a sign-off shared by two stories is no link between them);
+    `comparable` counts each article's paragraphs long enough to cluster (by default,
+    its clustered ones). Returns cluster indices.
 
     Up to _COUNTED articles every article pair is looked at, and the links are the other
     clusters of up to _COUNTED articles. Over that, _PAIR_SAMPLE pairs are drawn, and a
-    pair is linked by another cluster of at most twice the articles: a story republished
-    by 150 outlets is linked by its other paragraphs, a disclaimer in every story is not
-    linked by the sign-off in every story.
+    pair is linked when the two articles share _LINKED_BY clusters or more, covering
+    half the shorter one's comparable paragraphs or more: the copies of a story
+    republished by 150 outlets share most of their paragraphs; stories that each end
+    with the same two disclaimer paragraphs share just those two.
     """
     furniture = np.zeros(len(seeds), bool) if furniture is None else furniture
     width = int(article.max()) + 1 if len(article) else 1
     distinct, _ = unique_counts(owner * width + article)  # one row per (cluster, article)
     cluster, spread = distinct // width, distinct % width
+    if comparable is None:
+        comparable = np.bincount(article, minlength=width)
     sizes = np.bincount(cluster, minlength=len(seeds))
     ends = np.cumsum(sizes)
     counted = np.flatnonzero((sizes >= 2) & (sizes <= _COUNTED) & ~furniture)
@@ -125,7 +131,9 @@ def recurring(
         ]
         first, second = np.concatenate(pairs).T
         whose = np.repeat(big, _PAIR_SAMPLE)
-        linked = _linked(first, second, whose, cluster, spread, sizes, furniture)
+        common = _shared(first, second, cluster, spread, np.flatnonzero(~furniture))
+        smaller = np.minimum(comparable[first], comparable[second])
+        linked = 2 * common >= np.maximum(smaller, 2 * _LINKED_BY)
         unlinked = np.bincount(whose, weights=~linked, minlength=len(seeds))
         found.update(i for i in big.tolist() if unlinked[i] >= LONE_SHARE * _PAIR_SAMPLE)
     return found
@@ -143,32 +151,33 @@ def _sample_pairs(articles: np.ndarray, rng: random.Random) -> np.ndarray:
     return articles[np.array(sorted(chosen), dtype=np.int64)]
 
 
-def _linked(
+_EXPANDED = 1 << 20  # (pair, cluster) rows looked at at once: bounds memory
+
+
+def _shared(
     first: np.ndarray,
     second: np.ndarray,
-    whose: np.ndarray,
     cluster: np.ndarray,
     spread: np.ndarray,
-    sizes: np.ndarray,
-    furniture: np.ndarray,
+    counting: np.ndarray,
 ) -> np.ndarray:
-    """Whether each article pair (first, second), drawn from cluster `whose`, shares
-    another cluster that is not furniture and spans at most twice its articles."""
-    clusters = len(sizes)
-    held = np.sort(spread * clusters + cluster)  # (article, cluster) rows, by article
+    """For each article pair (first, second), how many of the clusters in `counting`
+    (sorted indices) hold both. Each pair looks at the first article's clusters, in
+    slices of about _EXPANDED rows, whatever the articles' lengths."""
+    keep = np.isin(cluster, counting)
+    clusters = int(cluster.max()) + 1 if len(cluster) else 1
+    held = np.sort(spread[keep] * clusters + cluster[keep])  # (article, cluster), by article
     low = np.searchsorted(held, first * clusters)
     count = np.searchsorted(held, (first + 1) * clusters) - low
-    pair = np.repeat(np.arange(len(first)), count)
-    other = held[np.repeat(low, count) + ramp(count)] % clusters  # the first's clusters
-    wanted = second[pair] * clusters + other
-    at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
-    counts = (
-        (held[at] == wanted)
-        & (other != whose[pair])
-        & ~furniture[other]
-        & (sizes[other] <= 2 * sizes[whose[pair]])
-    )
-    return np.bincount(pair, weights=counts, minlength=len(first)) > 0
+    common = np.zeros(len(first), dtype=np.int64)
+    bounds = np.searchsorted(np.cumsum(count), np.arange(_EXPANDED, int(count.sum()), _EXPANDED))
+    for a, b in itertools.pairwise([0, *bounds.tolist(), len(first)]):
+        rows = np.repeat(np.arange(a, b), count[a:b])
+        other = held[np.repeat(low[a:b], count[a:b]) + ramp(count[a:b])] % clusters
+        wanted = second[rows] * clusters + other
+        at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+        common[a:b] = np.bincount(rows - a, weights=held[at] == wanted, minlength=b - a)
+    return common
 
 
 def document_frequency(members: Sequence[Member]) -> int:

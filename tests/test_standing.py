@@ -132,3 +132,38 @@ def test_strip_boilerplate_takes_standing_text_out_of_the_written_file(
     assert "MANDEL NGAN" not in out.stdout and out.stdout.count("John Kirby told") == 1
     assert dedup("clean", "--strip-boilerplate", seed, "--out", tmp_path).status == 1
     assert (tmp_path / seed.name).read_text() == out.stdout
+
+
+def test_a_two_paragraph_footer_in_300_stories_is_standing_text() -> None:
+    """Two disclaimer paragraphs that always come together link nothing: each story's
+    own paragraph differs. (Counted as links, they made 299 story relations.)"""
+    second = "The publisher accepts no liability for any loss arising from the use of this."
+    articles = _outlets(300, [], None)
+    articles = [
+        Article(a.id, (*a.paragraphs, DISCLAIMER, second), "mem", "jsonl") for a in articles
+    ]
+    result = scan(articles, Params())
+    assert not result.clusters and not result.relations
+    assert sorted((s.kind, s.articles) for s in result.standing) == [("recurring", 300)] * 2
+
+
+def test_sampled_pairs_of_long_articles_are_weighed_in_bounded_memory() -> None:
+    """110 copies of a 200-paragraph article: the pairs drawn from each of its 200
+    clusters are looked at in slices (all at once, a gigabyte)."""
+    import tracemalloc
+
+    import numpy as np
+
+    from dedup.standing import recurring
+
+    copies, paragraphs = 110, 200
+    owner = np.repeat(np.arange(paragraphs), copies)
+    article = np.tile(np.arange(copies), paragraphs)
+    tracemalloc.start()
+    try:
+        found = recurring(owner, article, [f"c{i}" for i in range(paragraphs)], 3)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert found == set()  # one story republished: no standing text
+    assert peak < 200 * 2**20
