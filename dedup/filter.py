@@ -23,7 +23,7 @@ from .changes import classify
 from .clean import REMOVABLE, clean
 from .config import Params
 from .detect import scan
-from .index import ArticleHashes, Entry, Index, hash_article
+from .index import ArticleHashes, Entry, Index, content_digest, hash_article
 from .model import Article, Change, Story, VersionDiff
 from .shingle import Words, words_of
 from .verify import shared_counts
@@ -102,7 +102,7 @@ class Filter:
         found = self._within(article, hashed, words)  # needs no index: not under its lock
         with self.index.transaction():
             stored = self.index.stored(article.id)
-            unchanged = stored == list(zip(hashed.paragraphs, hashed.texts, strict=True))
+            unchanged = stored is not None and stored.digest == content_digest(article)
             earlier = self._earlier_versions(article)
             skip = {article.id} if self.flag_versions else {article.id, *earlier}
             in_index = self._indexed(article, hashed, found, skip)
@@ -110,7 +110,8 @@ class Filter:
             replaced = self.index.add(article, hashed) if added else False
         verdict = self._verdict(article, hashed, found, in_index, added, replaced)
         if stored is not None and not unchanged:
-            verdict = dataclasses.replace(verdict, revision=self._revision(article, stored, hashed))
+            revision = self._revision(article, stored.paragraphs, hashed)
+            verdict = dataclasses.replace(verdict, revision=revision)
         if canceled:
             verdict = dataclasses.replace(verdict, status="canceled")
         elif unchanged:

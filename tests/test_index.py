@@ -143,3 +143,22 @@ def test_index_add_remove_prune(dedup: Invoke, backend: Backend, seed: Path) -> 
     assert json.loads(dedup("index", "stats", "--index", index).stdout)["articles"] == 0
     assert dedup("index", "prune", "--index", index, "--older-than", "soon").status == 2
     backend.sound()
+
+
+def test_a_correction_in_a_short_paragraph_is_not_unchanged(
+    dedup: Invoke, backend: Backend
+) -> None:
+    """The index keeps paragraphs of 9 words or more, but "unchanged" means every
+    paragraph and the story metadata are the same: a corrected toll in a short paragraph,
+    or a new version number, replaces the stored article."""
+    index = backend.spec
+    short = "Twelve were killed."
+    first = json.dumps({"id": "a", "paragraphs": [LEAD, short], "version": "1"}) + "\n"
+    assert dedup("filter", "--index", index, input=first).status == 0
+    again = json.loads(dedup("filter", "--index", index, input=first).stdout)["dedup"]
+    assert again["status"] == "unchanged"
+    fixed = first.replace("Twelve", "Fifteen")
+    corrected = json.loads(dedup("filter", "--index", index, input=fixed).stdout)["dedup"]
+    assert corrected["status"] != "unchanged" and corrected["added"] and corrected["replaced"]
+    assert corrected["revision"]["changed"] == []  # the kept paragraphs are the same
+    backend.sound()

@@ -7,6 +7,7 @@ A backend (`sqlite.py`, `redis.py`) imports this module, never the other backend
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib.metadata
 import itertools
 import json
@@ -15,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -162,9 +163,8 @@ class Index(ABC):
         """Store an article (replacing one with the same id); True if one was replaced."""
 
     @abstractmethod
-    def stored(self, article_id: str) -> list[tuple[int, str]] | None:
-        """The paragraphs kept for an article, (index, text) in order; None if the id is
-        not in the index."""
+    def stored(self, article_id: str) -> Stored | None:
+        """What is kept of an article; None if the id is not in the index."""
 
     @abstractmethod
     def remove(self, article_id: str) -> bool:
@@ -199,20 +199,41 @@ class Index(ABC):
         self.close()
 
 
-def story_json(story: Story | None) -> str | None:
-    """Story metadata as stored next to an article."""
-    if story is None:
-        return None
-    return json.dumps(dataclasses.asdict(story))
+class Stored(NamedTuple):
+    """What an index keeps of an article: its paragraphs of `min_words` or more, as
+    (index, text) in order, and the digest of everything it held (`content_digest`)."""
+
+    paragraphs: list[tuple[int, str]]
+    digest: str | None
 
 
-def story_of(data: str | None) -> Story:
-    """The Story stored as JSON."""
+def content_digest(article: Article) -> str:
+    """A digest of every paragraph as written and of the story metadata: what tells an
+    article sent again unchanged from one corrected, even in a short paragraph.
+
+    >>> a = Article("a", ("Twelve were killed.",), "feed", "jsonl")
+    >>> content_digest(a) == content_digest(Article("a", ("Fifteen were killed.",), "", ""))
+    False
+    """
+    story = dataclasses.asdict(article.story) if article.story else None
+    blob = json.dumps([list(article.paragraphs), story], ensure_ascii=False)
+    return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+
+
+def record_json(article: Article) -> str:
+    """What is stored next to an article's paragraphs: its story metadata and digest."""
+    story = dataclasses.asdict(article.story) if article.story else None
+    return json.dumps({"story": story, "digest": content_digest(article)})
+
+
+def stored_record(data: str | None) -> tuple[Story, str | None]:
+    """(story metadata, content digest) as `record_json` stored them."""
     if not data:
-        return Story()
-    fields = json.loads(data)
+        return Story(), None
+    found = json.loads(data)
+    fields = found.get("story") or {}
     fields["signals"] = tuple(fields.get("signals") or ())
-    return Story(**fields)
+    return Story(**fields), found.get("digest")
 
 
 def now() -> float:

@@ -9,7 +9,7 @@ Next to it, under the same prefix ("<prefix>:" + ...):
   e:<lsh key>     a paragraph entry: shingle count, sorted shingle hashes, text
   gens            article id -> "generation|paragraph indices|guid": the commit record
   added           sorted set of article ids by time added (prune, oldest, newest)
-  stories, guid:<guid>   story metadata, and the articles of each story
+  stories, guid:<guid>   story metadata and content digest, and the articles of each story
   gen, lock       the generation counter, and the writers' lock
 
 Where this goes under datasketch's API, and why (measured on loopback, 2-core VM):
@@ -62,11 +62,12 @@ from .base import (
     ArticleHashes,
     Entry,
     Index,
+    Stored,
     Summary,
     check_structure,
     now,
-    story_json,
-    story_of,
+    record_json,
+    stored_record,
     structure,
 )
 from .redis_scripts import DROP, OPEN, PUT, RELEASE, TAKE
@@ -388,7 +389,7 @@ class RedisIndex(Index):
             _id(article.id),
             repr(now() if when is None else when),
             _id(story.guid) if story and story.guid else b"",
-            story_json(story) or "",
+            record_json(article),
             str(len(hashed.paragraphs)),
         ]
         for idx, text, shingles, hs in zip(
@@ -398,24 +399,31 @@ class RedisIndex(Index):
         with self.transaction():
             return bool(self._call(self._put, [], [*self._script_args(), *own]))
 
-    def stored(self, article_id: str) -> list[tuple[int, str]] | None:
+    def stored(self, article_id: str) -> Stored | None:
         return self._call(self._stored, article_id)
 
-    def _stored(self, article_id: str) -> list[tuple[int, str]] | None:
-        commit = self._redis.hget(self._p + "gens", _id(article_id))
+    def _stored(self, article_id: str) -> Stored | None:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hget(self._p + "gens", _id(article_id))
+        pipe.hget(self._p + "stories", _id(article_id))
+        commit, record = pipe.execute()
         if commit is None:
             return None
+        digest = stored_record(_text(record) if record else None)[1]
         gen, listed, _ = _text(commit).split("|", 2)
         idxs = [int(i) for i in listed.split(",") if i]
         if not idxs:
-            return []
+            return Stored([], digest)
         keys = [_id(f"{self._p}e:{gen}:{i}:{article_id}") for i in idxs]
         blobs: Any = self._redis.mget(keys)
-        return [
-            (i, _unentry(article_id, i, blob).text)
-            for i, blob in zip(idxs, blobs, strict=True)
-            if blob is not None
-        ]
+        return Stored(
+            [
+                (i, _unentry(article_id, i, blob).text)
+                for i, blob in zip(idxs, blobs, strict=True)
+                if blob is not None
+            ],
+            digest,
+        )
 
     def remove(self, article_id: str) -> bool:
         with self.transaction():
@@ -442,7 +450,9 @@ class RedisIndex(Index):
         if not ids:
             return []
         data = self._redis.hmget(self._p + "stories", [_id(i) for i in ids])
-        return [(i, story_of(_text(d) if d else None)) for i, d in zip(ids, data, strict=True)]
+        return [
+            (i, stored_record(_text(d) if d else None)[0]) for i, d in zip(ids, data, strict=True)
+        ]
 
     def summary(self) -> Summary:
         return self._call(self._summary)

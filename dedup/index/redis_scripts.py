@@ -66,7 +66,7 @@ end
 PUT = (
     _COMMON
     + """
--- id, time added, guid or '', story JSON or '', n; then n x (index, entry, H1..Hb)
+-- id, time added, guid or '', record JSON (story, digest), n; then n x (index, entry, H1..Hb)
 local id, added, guid, story, n = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3],
   tonumber(ARGV[at + 4])
 local replaced = unlink(id)

@@ -32,11 +32,12 @@ from .base import (
     ArticleHashes,
     Entry,
     Index,
+    Stored,
     Summary,
     check_structure,
     now,
-    story_json,
-    story_of,
+    record_json,
+    stored_record,
     structure,
 )
 
@@ -246,7 +247,7 @@ class SqliteIndex(Index):
                     now() if when is None else when,
                     len(hashed.paragraphs),
                     story.guid if story else None,
-                    story_json(story),
+                    record_json(article),
                 ),
             )
             num = cursor.lastrowid
@@ -264,12 +265,16 @@ class SqliteIndex(Index):
                 self._added.append((pid, keys))
         return replaced
 
-    def stored(self, article_id: str) -> list[tuple[int, str]] | None:
-        row = self._db.execute("SELECT num FROM articles WHERE id = ?", (article_id,)).fetchone()
+    def stored(self, article_id: str) -> Stored | None:
+        row = self._db.execute(
+            "SELECT num, story FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
         if row is None:
             return None
-        rows = self._db.execute("SELECT idx, text FROM paragraphs WHERE num = ? ORDER BY idx", row)
-        return [(idx, text) for idx, text in rows]
+        rows = self._db.execute(
+            "SELECT idx, text FROM paragraphs WHERE num = ? ORDER BY idx", (row[0],)
+        )
+        return Stored([(idx, text) for idx, text in rows], stored_record(row[1])[1])
 
     def _remove(self, article_id: str) -> bool:
         """Delete an article's rows; its band keys leave the lookup at the next snapshot."""
@@ -299,7 +304,7 @@ class SqliteIndex(Index):
         rows = self._db.execute(
             "SELECT id, story FROM articles WHERE guid = ? OR id = ? ORDER BY id", (key, key)
         )
-        return [(article_id, story_of(data)) for article_id, data in rows]
+        return [(article_id, stored_record(data)[0]) for article_id, data in rows]
 
     def summary(self) -> Summary:
         articles, oldest, newest = self._db.execute(
