@@ -352,3 +352,24 @@ def test_the_editor_sees_stories_first_then_the_changes_that_matter(
     assert 'data-change="glyphs"' in quote and "instead of opening curly quote" in quote
     tiles = re.findall(r"<b>([\d,]+)</b><span>([^<]+)</span>", out.stdout)
     assert ("1", "substantive change") in tiles and ("1", "story relation") in tiles
+
+
+def test_a_relation_between_two_articles_of_one_id_pairs_their_own_paragraphs(
+    dedup: Invoke, tmp_path: Path
+) -> None:
+    """One id on two lines (a story sent twice), the first repeating its own lead: each
+    row of the relation sets a paragraph of the first against one of the second, never
+    the first's ¶1 against its own ¶3."""
+    lead = "The minister said the talks would resume next week in Geneva after a long pause"
+    other = "Officials from both sides declined to comment on the timing of the next round."
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(
+        json.dumps({"id": "s", "paragraphs": [lead + ".", other, lead]})
+        + "\n"
+        + json.dumps({"id": "s", "paragraphs": [lead + "!", other]})
+        + "\n"
+    )
+    page = dedup("scan", "--format", "html", feed).stdout
+    [relation] = sections(page, "relation").values()
+    cells = re.findall(r'<td class="p">(.*?)</td>', relation)
+    assert list(zip(cells[0::2], cells[1::2], strict=True)) == [("¶1", "¶1"), ("¶2", "¶2")]

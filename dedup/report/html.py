@@ -214,6 +214,12 @@ def _named(side: Record) -> tuple[str, str]:
     return side["article"], file if line is None else f"{file}:{line}"
 
 
+def _who(record: Record) -> tuple[str, str, int | None]:
+    """Which article a member or a relation's side is: its id and where it was read (one
+    id may come from two files)."""
+    return record["article"], record["source"]["file"], record["source"]["line"]
+
+
 def _relation(
     i: int, r: Record, clusters: Mapping[str, Record], pairs: Sequence[Record], anchors: set[str]
 ) -> str:
@@ -225,13 +231,13 @@ def _relation(
     rows = []
     for cluster_id in r["clusters"]:
         members = clusters[cluster_id]["members"]
-        old = next(m for m in members if m["article"] == earlier["article"])
-        new = next(m for m in members if m["article"] == later["article"] and m is not old)
+        old = next(m for m in members if _who(m) == _who(earlier))
+        new = next(m for m in members if _who(m) == _who(later) and m is not old)
         rows.append((old, new, classify(old["text"], new["text"]), f"cluster-{cluster_id}"))
     for k in r["contained"]:
         p = pairs[k]
         one, two = p["outer"], p["inner"]
-        old, new = (one, two) if one["article"] == earlier["article"] else (two, one)
+        old, new = (one, two) if _who(one) == _who(earlier) else (two, one)
         rows.append((old, new, classify(old["text"], new["text"]), f"pair-{k + 1}"))
     rows.sort(key=lambda row: (SUBSTANTIVE.isdisjoint(row[2]), row[0]["paragraph"]))
     body = []
