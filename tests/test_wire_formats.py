@@ -12,7 +12,12 @@ from dedup import Article, Diagnostics, Params, Source, Story, read_paths, scan
 from dedup.formats import markup, render, story
 
 FIXTURES = Path(__file__).parent / "fixtures"
-HOSTILE = ["hostile-billion-laughs.xml", "hostile-xxe.xml", "hostile-malformed.xml"]
+HOSTILE = [
+    "hostile-billion-laughs.xml",
+    "hostile-xxe.xml",
+    "hostile-malformed.xml",
+    "fuzz-namespace-brace.xml",
+]
 
 
 @dataclass(frozen=True)
