@@ -23,6 +23,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+import numpy as np
+
 WORDS, CJK, SEA = 0, 1, 2
 """Kinds of unit (and of paragraph, by the kind most of its units are): words; characters
 of Chinese, Japanese and Korean; characters of Thai, Lao, Khmer and Myanmar."""
@@ -279,9 +281,100 @@ def match_buffer(texts: Sequence[str]) -> bytes:
     """Every paragraph as `match_text` sees it, UTF-8 encoded, separated by NUL bytes.
 
     In the result a byte is part of a unit exactly when it is above 32; the characters
-    of unspaced scripts are cut apart by `shingle.words_of`.
+    of unspaced scripts are cut apart by `shingle.words_of`. Runs of spaces may differ
+    from `match_text`'s; the units do not.
     """
-    joined = "\x00".join(t if t.isascii() else match_text(t) for t in texts)
-    if joined.count("\x00") != max(len(texts) - 1, 0):
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != max(len(texts) - 1, 0):  # a NUL inside a paragraph
         joined = "\x00".join(match_text(t) for t in texts)
+    elif not joined.isascii():
+        wide = [i for i, t in enumerate(texts) if not t.isascii()]
+        if len(wide) == len(texts):
+            joined = "\x00".join(_fold_many(texts))
+        else:
+            folded = list(texts)
+            for i, text in zip(wide, _fold_many([texts[i] for i in wide]), strict=True):
+                folded[i] = text
+            joined = "\x00".join(folded)
     return joined.encode("utf-8").translate(_BYTE_FOLD)
+
+
+class _Table:
+    """What `_folded` makes of each BMP character on its own (glyphs dropped, letters
+    and digits folded, separators blanked), filled in as characters are first met.
+
+    `info` is DROP (no character), KEEP (the character `first`) or CASED (the
+    character `first`, which case folding may change; ASCII letters are not: the byte
+    fold of `match_buffer` lowers them). A character folded to two (the Thai and Lao
+    sara am) is KEEP itself and replaced by its pair in `pairs`.
+    """
+
+    DROP, KEEP, CASED, UNKNOWN = 0, 1, 2, 3
+
+    def __init__(self) -> None:
+        self.info = np.full(0x10000, self.UNKNOWN, dtype=np.uint8)
+        self.first = np.zeros(0x10000, dtype=np.uint32)
+        self.pairs: dict[str, str] = {}
+        self.info[0] = self.KEEP  # NUL separates paragraphs
+
+    def fold(self, codes: np.ndarray) -> tuple[str, bool]:
+        """The folded text of BMP `codes`, and whether it may need case folding."""
+        info = self.info.take(codes)
+        if (info == self.UNKNOWN).any():
+            self._learn(np.unique(codes[info == self.UNKNOWN]))
+            info = self.info.take(codes)
+        cased = False
+        if not (info == self.KEEP).all():
+            kept = info != self.DROP
+            if not kept.all():
+                codes, info = codes[kept], info[kept]
+            cased = bool((info == self.CASED).any())
+        text = self.first.take(codes).tobytes().decode("utf-32-le")
+        for char, pair in self.pairs.items():
+            if char in text:
+                text = text.replace(char, pair)
+        return text, cased
+
+    def _learn(self, codes: np.ndarray) -> None:
+        folder = _bmp()[0]
+        for code in codes.tolist():
+            folded = folder.blank.sub(" ", folder.fold(chr(code)))
+            if len(folded) == 2:
+                self.pairs[chr(code)] = folded
+                folded = chr(code)
+            assert len(folded) <= 1, f"U+{code:04X} folds to {len(folded)} characters"
+            self.first[code] = ord(folded) if folded else 0
+            if not folded:
+                self.info[code] = self.DROP
+            elif folded.isascii() or folded.casefold() == folded:
+                self.info[code] = self.KEEP
+            else:
+                self.info[code] = self.CASED
+
+
+_TABLE = _Table()
+
+
+def _fold_many(texts: Sequence[str]) -> list[str]:
+    """`match_text` of each of these non-ASCII paragraphs (runs of spaces aside), at once.
+
+    Character by character through `_Table` for the paragraphs within the BMP that come
+    out NFKC-normalized (most do, CJK punctuation and full-width forms being blanked
+    first); the others one by one through `match_text`.
+    """
+    codes = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    slow: set[int] = set()
+    if len(codes) and codes.max() > 0xFFFF:
+        astral = codes > 0xFFFF
+        separators = np.flatnonzero(codes == 0)
+        slow.update(np.searchsorted(separators, np.flatnonzero(astral)).tolist())
+        codes = np.where(astral, np.uint32(32), codes)
+    folded, cased = _TABLE.fold(codes)
+    pieces = folded.split("\x00")
+    if not unicodedata.is_normalized("NFKC", folded):
+        slow.update(i for i, p in enumerate(pieces) if not unicodedata.is_normalized("NFKC", p))
+    if cased:
+        pieces = folded.casefold().split("\x00")
+    for i in slow:
+        pieces[i] = match_text(texts[i])
+    return pieces

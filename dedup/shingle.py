@@ -10,6 +10,7 @@ and mixed); a shingle's hash combines the hashes of its units. Shingle hashes ar
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,32 +79,79 @@ _BMP_KINDS = np.frombuffer(BMP_KINDS, dtype=np.uint8)  # a view: one table
 _ASTRAL_UNSPACED = [(a, b) for a, b in UNSPACED if b > 0xFFFF]
 
 
-def _unspaced(data: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(kind, length) at each byte of UTF-8 `data` that starts a character of an
-    unspaced script (CJK or SEA, as in `normalize.kind`; each takes 3 or 4 bytes), 0
-    elsewhere; None when there is none (ASCII, Latin, Cyrillic, Arabic ...)."""
-    if not len(data) or data.max() < 0xE0:
-        return None
-    kind = np.zeros(len(data) + 1, dtype=np.uint8)
-    length = np.zeros(len(data) + 1, dtype=np.uint8)
-    lead = np.flatnonzero((data & 0xF0) == 0xE0)
-    point = (data[lead] & 0x0F).astype(np.int64) << 12
-    point |= (data[lead + 1] & 0x3F).astype(np.int64) << 6
-    point |= data[lead + 2] & 0x3F
-    kind[lead] = _BMP_KINDS[point]
-    length[lead] = 3
-    lead = np.flatnonzero((data & 0xF8) == 0xF0)
-    if len(lead):  # beyond the BMP: Han extensions, Kana supplements
-        point = (data[lead] & 0x07).astype(np.int64) << 18
-        point |= (data[lead + 1] & 0x3F).astype(np.int64) << 12
-        point |= (data[lead + 2] & 0x3F).astype(np.int64) << 6
-        point |= data[lead + 3] & 0x3F
-        inside = np.zeros(len(lead), dtype=bool)
+def _kinds(codes: np.ndarray) -> np.ndarray:
+    """The kind of each code point (`normalize.unit_kind`): CJK or SEA for a character
+    that is a unit of its own, WORDS for the others."""
+    kind = _BMP_KINDS.take(codes, mode="clip")  # beyond the BMP: 0xFFFF, a WORDS one
+    if len(codes) and codes.max() > 0xFFFF:  # Han extensions, Kana supplements
+        astral = np.flatnonzero(codes > 0xFFFF)
+        point = codes[astral]
+        inside = np.zeros(len(astral), dtype=bool)
         for first, last in _ASTRAL_UNSPACED:
             inside |= (point >= first) & (point <= last)
-        kind[lead[inside]] = ASTRAL_KIND
-        length[lead] = 4
-    return (kind, length) if kind.any() else None
+        kind[astral[inside]] = ASTRAL_KIND
+    return kind
+
+
+def _utf8(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(bytes little-endian in a uint64, length) of the UTF-8 encoding of each code point."""
+    c = codes.astype(np.uint64)
+    length = _utf8_lengths(codes).astype(np.uint64)
+    low = (c & 0x3F) | 0x80  # the last byte of a multi-byte encoding
+    mid = ((c >> _U64(6)) & 0x3F) | 0x80
+    high = ((c >> _U64(12)) & 0x3F) | 0x80
+    packed = c.copy()  # one byte
+    packed = np.where(length == 2, (0xC0 | (c >> _U64(6))) | low << _U64(8), packed)
+    three = (0xE0 | (c >> _U64(12))) | mid << _U64(8) | low << _U64(16)
+    packed = np.where(length == 3, three, packed)
+    four = (0xF0 | (c >> _U64(18))) | high << _U64(8) | mid << _U64(16) | low << _U64(24)
+    return np.where(length == 4, four, packed), length
+
+
+@functools.cache
+def _char_hashes() -> np.ndarray:
+    """The unit hash (`_word_hashes`) of every BMP character as a unit of its own."""
+    packed, length = _utf8(np.arange(0x10000, dtype=np.uint32))
+    return fmix64(fmix64(packed) ^ length)
+
+
+def _units_by_character(
+    data: np.ndarray, codes: np.ndarray, kind: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes, starts) of the units of a buffer holding characters of unspaced
+    scripts: `data` its UTF-8 bytes, `codes` its code points and their `kind`s.
+    `starts` index `codes`."""
+    is_word = np.zeros(len(codes) + 2, dtype=bool)
+    np.greater(codes, 32, out=is_word[1:-1])
+    single = np.flatnonzero(kind)
+    cut = np.zeros(len(codes) + 1, dtype=bool)
+    cut[single] = True
+    cut[single + 1] = True
+    after, before = is_word[1:], is_word[:-1]  # at p: p is a unit character, p - 1 is
+    starts = np.flatnonzero(after & (~before | cut))
+    ends = np.flatnonzero(before & (~after | cut))
+    hashes = np.empty(len(starts), dtype=np.uint64)
+    alone = kind[starts] != WORDS
+    first = codes[starts[alone]]
+    if first.max(initial=0) <= 0xFFFF:
+        hashes[alone] = _char_hashes().take(first)
+    else:
+        packed, length = _utf8(first)
+        hashes[alone] = fmix64(fmix64(packed) ^ length)
+    worded = ~alone
+    if worded.any():  # words among the characters (digits, Latin names): by their bytes
+        starts_w, ends_w = starts[worded], ends[worded]
+        if ((codes >= 0x80) & (kind == WORDS)).any():  # some not ASCII: find their bytes
+            offsets = np.zeros(len(codes) + 1, dtype=np.int64)
+            np.cumsum(_utf8_lengths(codes), out=offsets[1:])
+            hashes[worded] = _word_hashes(data, offsets[starts_w], offsets[ends_w])
+        else:  # ASCII words: one byte per code point
+            hashes[worded] = _word_hashes(codes.astype(np.uint8), starts_w, ends_w)
+    return hashes, starts
+
+
+def _utf8_lengths(codes: np.ndarray) -> np.ndarray:
+    return 1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,34 +175,32 @@ class Words:
 def words_of(texts: Sequence[str]) -> Words:
     """Normalize, cut into units and hash every unit of every paragraph at once.
 
-    Runs of bytes above 32 are words, cut around each character of an unspaced script.
+    Runs of bytes above 32 are words. When the batch holds characters of unspaced
+    scripts, the runs are cut around each of them, on code points: such a character is
+    hashed through a table, the words between them by their bytes.
     """
-    data = np.frombuffer(match_buffer(texts), dtype=np.uint8)
-    is_word = np.zeros(len(data) + 2, dtype=bool)
-    np.greater(data, 32, out=is_word[1:-1])
-    separators = np.flatnonzero(data == 0)
-    unspaced = _unspaced(data)
-    if unspaced is None:  # words only, as in English
+    buffer = match_buffer(texts)
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    codes = kind = None
+    if len(data) and data.max() >= 0xE0:  # characters of 3 bytes or more: CJK? SEA?
+        codes = np.frombuffer(buffer.decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+        kind = _kinds(codes)
+    if codes is None or kind is None or not kind.any():  # words only, as in English
+        is_word = np.zeros(len(data) + 2, dtype=bool)
+        np.greater(data, 32, out=is_word[1:-1])
         edges = np.flatnonzero(is_word[1:] != is_word[:-1])
         starts, ends = edges[0::2], edges[1::2]
-        owner = np.searchsorted(separators, starts)  # paragraph of each word
+        owner = np.searchsorted(np.flatnonzero(data == 0), starts)  # paragraph of each word
         return Words(_word_hashes(data, starts, ends), owner, len(texts))
-    kind, length = unspaced
-    single = np.flatnonzero(kind)
-    cut = np.zeros(len(data) + 1, dtype=bool)
-    cut[single] = True
-    cut[single + length[single]] = True
-    after, before = is_word[1:], is_word[:-1]  # at byte p: p is a unit byte, p - 1 is
-    starts = np.flatnonzero(after & (~before | cut))
-    ends = np.flatnonzero(before & (~after | cut))
-    owner = np.searchsorted(separators, starts)
+    hashes, starts = _units_by_character(data, codes, kind)
+    owner = np.cumsum(codes == 0)[starts]
     units = np.bincount(owner, minlength=len(texts))
     unit_kind = kind[starts]
     kinds = np.zeros(len(texts), dtype=np.uint8)
     for value in (CJK, SEA):
         counts = np.bincount(owner[unit_kind == value], minlength=len(texts))
         kinds[counts * 2 > units] = value
-    return Words(_word_hashes(data, starts, ends), owner, len(texts), kinds)
+    return Words(hashes, owner, len(texts), kinds)
 
 
 def ngrams(found: Words, size: int) -> tuple[np.ndarray, np.ndarray]:
