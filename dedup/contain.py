@@ -29,6 +29,8 @@ SIZES: tuple[int, ...] = (3, 5, 15)
 characters of Chinese, Japanese or Korean; 15 of Thai, Lao, Khmer or Myanmar (shorter
 ones are shared by unrelated paragraphs of one article: benchmarks/RESULTS.md)."""
 MAX_SHARED_BY = 32  # an n-gram in more paragraphs of one article is not evidence
+_MUL = np.uint64(0x9E3779B97F4A7C15)
+_SPAN = 1 << 16  # n-grams counted at once by `_maybe_shared`
 
 
 def _bits(n: int) -> int:
@@ -47,22 +49,24 @@ def within_articles(
     `offsets`/`hashes` hold each paragraph's n-gram hashes (CSR), `article` the article
     of each paragraph (labels 0..n). Returns the pairs (m, 2) and their containment.
     One sort of 64-bit keys (article, hash, paragraph) finds the shared n-grams; the
-    hash keeps the bits the other two leave (36 or more in practice).
+    hash keeps the bits the other two leave (36 or more in practice). Only n-grams whose
+    hash may occur twice in the article are sorted (`_maybe_shared`): most occur once.
     """
     n = len(offsets) - 1
-    owner = np.repeat(np.arange(n, dtype=np.uint64), np.diff(offsets))
-    keep = eligible[owner.astype(np.int64)]
-    owner, values = owner[keep], hashes[keep]
     owner_bits = _bits(n)
     article_bits = _bits(int(article.max()) if len(article) else 0)
     value_bits = 64 - owner_bits - article_bits
-    group = (article.astype(np.uint64)[owner.astype(np.int64)] << np.uint64(value_bits)) | (
-        values >> np.uint64(64 - value_bits)
+    at = np.flatnonzero(_maybe_shared(offsets, hashes, article, value_bits))
+    owner = np.searchsorted(offsets[1:], at, side="right")
+    at, owner = at[eligible[owner]], owner[eligible[owner]]
+    group = (article[owner].astype(np.uint64) << np.uint64(value_bits)) | (
+        hashes[at] >> np.uint64(64 - value_bits)
     )
-    keys, _ = unique_counts((group << np.uint64(owner_bits)) | owner)  # one per n-gram
+    repeated = np.bincount(owner, minlength=n)
+    keys, _ = unique_counts((group << np.uint64(owner_bits)) | owner.astype(np.uint64))
     owner = (keys & np.uint64((1 << owner_bits) - 1)).astype(np.int64)
     group = keys >> np.uint64(owner_bits)
-    sizes = np.bincount(owner, minlength=n)
+    sizes = np.diff(offsets) - repeated + np.bincount(owner, minlength=n)  # distinct n-grams
     spans = runs(group[1:] == group[:-1])
     spans = spans[spans[:, 1] - spans[:, 0] <= MAX_SHARED_BY]
     pairs = pairs_within_runs(owner, spans)
@@ -71,6 +75,31 @@ def within_articles(
     share = shared / np.minimum(sizes[a], sizes[b])
     keep_pairs = share >= threshold
     return np.stack([a[keep_pairs], b[keep_pairs]], axis=1), share[keep_pairs]
+
+
+def _maybe_shared(
+    offsets: np.ndarray, hashes: np.ndarray, article: np.ndarray, value_bits: int
+) -> np.ndarray:
+    """Whether each n-gram may occur twice in its article (True for every one that does,
+    hashes compared by their top `value_bits`).
+
+    N-grams are counted by bucket of (article, hash), about four buckets per n-gram,
+    whole articles of about _SPAN n-grams at a time so that the counts stay in cache.
+    """
+    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    top = hashes & np.uint64(((1 << value_bits) - 1) << (64 - value_bits))
+    mixed = top ^ (article.astype(np.uint64)[owner] * _MUL)
+    cuts: list[int] = []
+    if len(article) and (article[1:] >= article[:-1]).all():  # articles one after the other
+        firsts = offsets[np.flatnonzero(article[1:] != article[:-1]) + 1]  # their n-grams
+        at = np.searchsorted(firsts, np.arange(_SPAN, len(hashes), _SPAN))
+        cuts = np.unique(firsts[at[at < len(firsts)]]).tolist()
+    maybe = np.empty(len(hashes), dtype=bool)
+    for start, end in itertools.pairwise([0, *cuts, len(hashes)]):
+        bits = min(end - start, _SPAN).bit_length() + 2
+        bucket = (mixed[start:end] >> np.uint64(64 - bits)).astype(np.intp)
+        maybe[start:end] = np.bincount(bucket, minlength=1 << bits)[bucket] > 1
+    return maybe
 
 
 def grams_of(found: Words) -> tuple[np.ndarray, np.ndarray]:

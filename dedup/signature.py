@@ -17,7 +17,7 @@ from .shingle import Shingles
 
 SCHEME = "affine32"
 EMPTY = np.uint32(0xFFFFFFFF)
-_CHUNK = 1 << 15  # shingles per block: a num_perm x _CHUNK uint32 block stays in cache
+_CHUNK = 1 << 14  # shingles per block: a num_perm x _CHUNK uint32 block stays in cache
 
 
 @functools.cache

@@ -22,7 +22,7 @@ from dedup import Article, Params, Story, clean, scan
 from dedup.changes import COSMETIC, classify
 from dedup.filter import Filter
 from dedup.index import open_index
-from dedup.normalize import CJK, SEA, WORDS, kind, match_buffer, words
+from dedup.normalize import CJK, SEA, WORDS, kind, match_buffer, match_text, words
 from dedup.report.diff import word_diff
 from dedup.shingle import words_of
 
@@ -248,6 +248,24 @@ def test_bulk_units_are_the_units_of_words(texts: list[str]) -> None:
     kinds = found.kinds if found.kinds is not None else np.zeros(len(texts), dtype=np.uint8)
     assert kinds.tolist() == expected
     assert data.count(b"\x00") == max(len(texts) - 1, 0)
+
+
+# Pieces that take each branch of the batch fold: the table (CJK punctuation, tatweel,
+# harakat, Thai sara am, cased letters beyond ASCII), and paragraphs left to `match_text`
+# (NFKC changes them: full-width letters, a mark composing with its base, Hangul jamo
+# that compose, a ligature; beyond the BMP).
+FOLD_PIECES = st.sampled_from(
+    ["中国", "，", "。", "「", "」", "ニュース", "한국어", "ภาษาไทย", "ทำ", "ຄຳ", "العربية", "ـ",
+     "\u064e", "Ёлка", "ΣΑΣ", "İ", "ı", "straße", "ǅ", "١٢", "๑๒", "１２", "ｗ", "ｶﾞ", "e\u0301",
+     "\u0301", "\u1100\u1161", "\u1161", "ﬁ", "\u00a0", "\u200b", "\U00020000", "\u0378", "A",
+     "x", "12", " ", "\t", "-", "_"]
+)  # fmt: skip
+
+
+@given(st.lists(st.lists(FOLD_PIECES, max_size=10).map("".join), max_size=6))
+def test_the_batch_fold_gives_each_paragraph_its_own_units(texts: list[str]) -> None:
+    parts = match_buffer(texts).split(b"\x00") if texts else []
+    assert [p.decode().split() for p in parts] == [match_text(t).split() for t in texts]
 
 
 def test_an_unspaced_script_is_diffed_by_character() -> None:

@@ -40,21 +40,3 @@ def test_buffer_holds_every_paragraph_once(texts: list[str]) -> None:
     assert len(parts) == len(texts)
     for raw, part in zip(texts, parts, strict=True):
         assert part.decode().split() == match_text(raw).split()
-
-
-# Pieces that take each branch of the batch fold: the table (CJK punctuation, tatweel,
-# harakat, Thai sara am, cased letters beyond ASCII), and paragraphs left to `match_text`
-# (NFKC changes them: full-width letters, a mark composing with its base, Hangul jamo
-# that compose, a ligature; beyond the BMP).
-FOLD_PIECES = st.sampled_from(
-    ["中国", "，", "。", "「", "」", "ニュース", "한국어", "ภาษาไทย", "ทำ", "ຄຳ", "العربية", "ـ",
-     "\u064e", "Ёлка", "ΣΑΣ", "İ", "ı", "straße", "ǅ", "١٢", "๑๒", "１２", "ｗ", "ｶﾞ", "e\u0301",
-     "\u0301", "\u1100\u1161", "\u1161", "ﬁ", "\u00a0", "\u200b", "\U00020000", "\u0378", "A",
-     "x", "12", " ", "\t", "-", "_"]
-)  # fmt: skip
-
-
-@given(st.lists(st.lists(FOLD_PIECES, max_size=10).map("".join), max_size=6))
-def test_the_batch_fold_gives_each_paragraph_its_own_units(texts: list[str]) -> None:
-    parts = match_buffer(texts).split(b"\x00") if texts else []
-    assert [p.decode().split() for p in parts] == [match_text(t).split() for t in texts]
