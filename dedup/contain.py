@@ -86,9 +86,8 @@ def _maybe_shared(
     N-grams are counted by bucket of (article, hash), about four buckets per n-gram,
     whole articles of about _SPAN n-grams at a time so that the counts stay in cache.
     """
-    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    top = hashes & np.uint64(((1 << value_bits) - 1) << (64 - value_bits))
-    mixed = top ^ (article.astype(np.uint64)[owner] * _MUL)
+    # XOR is bitwise: a bucket (top bits) depends on the top bits of the hash alone.
+    mixed = hashes ^ np.repeat(article.astype(np.uint64) * _MUL, np.diff(offsets))
     cuts: list[int] = []
     if len(article) and (article[1:] >= article[:-1]).all():  # articles one after the other
         firsts = offsets[np.flatnonzero(article[1:] != article[:-1]) + 1]  # their n-grams
@@ -96,7 +95,7 @@ def _maybe_shared(
         cuts = np.unique(firsts[at[at < len(firsts)]]).tolist()
     maybe = np.empty(len(hashes), dtype=bool)
     for start, end in itertools.pairwise([0, *cuts, len(hashes)]):
-        bits = min(end - start, _SPAN).bit_length() + 2
+        bits = min(min(end - start, _SPAN).bit_length() + 2, value_bits)
         bucket = (mixed[start:end] >> np.uint64(64 - bits)).astype(np.intp)
         maybe[start:end] = np.bincount(bucket, minlength=1 << bits)[bucket] > 1
     return maybe
