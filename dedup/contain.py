@@ -21,8 +21,8 @@ import numpy as np
 
 from .arrays import pairs_within_runs, runs, unique_counts
 from .changes import word_opcodes, word_parts
-from .normalize import kind, words
-from .shingle import Words, grams
+from .normalize import WORDS, kind, words
+from .shingle import Shingles, Words, grams, ngrams
 
 SIZES: tuple[int, ...] = (3, 5, 15)
 """Units per containment n-gram, by paragraph kind (`normalize.kind`): 3 words; 5
@@ -104,6 +104,44 @@ def _maybe_shared(
 def grams_of(found: Words) -> tuple[np.ndarray, np.ndarray]:
     """(offsets, hashes): the containment n-gram hashes of already hashed paragraphs."""
     return grams(found, SIZES)
+
+
+def pairs_within(
+    found: Words,
+    shingles: Shingles,
+    article: np.ndarray,
+    eligible: np.ndarray,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """`within_articles` on the containment n-grams of already hashed and shingled
+    paragraphs (the same pairs as on `grams_of`), kind by kind: where a kind's n-grams
+    are as long as the shingles (Chinese, Japanese and Korean characters with the default
+    shingle size), the shingles are used, not hashed again."""
+    kinds = found.kinds
+    present = [WORDS] if kinds is None else np.unique(kinds).tolist()
+    if len(present) == 1:
+        offsets, hashes = _grams(found, shingles, present[0])
+        return within_articles(offsets, hashes, article, eligible, threshold)
+    assert kinds is not None
+    pairs, shares = [], []
+    for of_kind in present:
+        mine = kinds == of_kind
+        part = found if mine[found.owner].mean() > 0.5 else found.of_paragraphs(mine)
+        offsets, hashes = _grams(part, shingles, of_kind)
+        found_pairs, share = within_articles(offsets, hashes, article, eligible & mine, threshold)
+        pairs.append(found_pairs)
+        shares.append(share)
+    pair, share = np.concatenate(pairs), np.concatenate(shares)
+    order = np.lexsort((pair[:, 1], pair[:, 0]))
+    return pair[order], share[order]
+
+
+def _grams(found: Words, shingles: Shingles, kind: int) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, hashes): the containment n-grams of a kind of paragraph, the shingles
+    when they are as long."""
+    if SIZES[kind] == shingles.size:
+        return shingles.offsets, shingles.hashes
+    return ngrams(found, SIZES[kind])
 
 
 def gram_set(text: str) -> frozenset[tuple[str, ...]]:

@@ -32,13 +32,14 @@ class Shingles:
     Paragraph i has `words[i]` words and the shingle hashes
     `hashes[offsets[i]:offsets[i + 1]]` (in text order, repeats kept). `digests[i]`
     hashes its whole word sequence (0 when it has no words): equal digests mean
-    identical normalized paragraphs.
+    identical normalized paragraphs. A shingle is `size` units.
     """
 
     words: np.ndarray
     offsets: np.ndarray
     hashes: np.ndarray
     digests: np.ndarray
+    size: int
 
     def __len__(self) -> int:
         return len(self.words)
@@ -171,6 +172,11 @@ class Words:
     def per_paragraph(self) -> np.ndarray:
         return np.bincount(self.owner, minlength=self.count).astype(np.int64)
 
+    def of_paragraphs(self, chosen: np.ndarray) -> Words:
+        """The units of the chosen paragraphs only (`chosen`: a mask over paragraphs)."""
+        mine = chosen[self.owner]
+        return Words(self.hashes[mine], self.owner[mine], self.count, self.kinds)
+
 
 def words_of(texts: Sequence[str]) -> Words:
     """Normalize, cut into units and hash every unit of every paragraph at once.
@@ -208,13 +214,37 @@ def ngrams(found: Words, size: int) -> tuple[np.ndarray, np.ndarray]:
     token, owner = found.hashes, found.owner
     count = max(len(token) - size + 1, 0)
     same = owner[:count] == owner[size - 1 : size - 1 + count]
-    combined = token[:count].copy()
-    for k in range(1, size):
-        combined = combined * _MUL + token[k : k + count]
+    if size <= _HORNER_UP_TO:
+        combined = token[:count].copy()
+        for k in range(1, size):
+            combined = combined * _MUL + token[k : k + count]
+    else:  # the same sums from prefix sums, in a few passes whatever the size
+        combined = _rolling(token, size, count)
     per_paragraph = np.bincount(owner[:count][same], minlength=found.count)
     offsets = np.zeros(found.count + 1, dtype=np.int64)
     np.cumsum(per_paragraph, out=offsets[1:])
     return offsets, fmix64(combined[same])
+
+
+_HORNER_UP_TO = 6  # n-gram sizes summed term by term; longer ones from prefix sums
+_MUL_INVERSE = _U64(pow(0x9E3779B97F4A7C15, -1, 1 << 64))
+
+
+def _rolling(token: np.ndarray, size: int, count: int) -> np.ndarray:
+    """sum(token[i + k] * _MUL ** (size - 1 - k) for k < size) mod 2^64 for each i < count.
+
+    _MUL is odd, so invertible mod 2^64: with prefix sums P of token[j] * _MUL ** -j, the
+    sum at i is _MUL ** (size - 1 + i) * (P[i + size] - P[i]).
+    """
+    if not count:
+        return np.zeros(0, dtype=np.uint64)
+    powers = np.full(len(token), _MUL_INVERSE, dtype=np.uint64)
+    powers[0] = 1
+    prefix = np.zeros(len(token) + 1, dtype=np.uint64)
+    np.cumsum(token * np.cumprod(powers, dtype=np.uint64), out=prefix[1:])
+    powers[1:] = _MUL
+    scale = np.cumprod(powers[:count], dtype=np.uint64) * _U64(pow(int(_MUL), size - 1, 1 << 64))
+    return (prefix[size : size + count] - prefix[:count]) * scale
 
 
 def grams(found: Words, sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -251,7 +281,7 @@ def shingles_of(found: Words, size: int) -> Shingles:
     """The Shingles of already hashed words."""
     words = found.per_paragraph
     offsets, hashes = ngrams(found, size)
-    return Shingles(words, offsets, hashes, _digests(found.hashes, found.owner, words))
+    return Shingles(words, offsets, hashes, _digests(found.hashes, found.owner, words), size)
 
 
 def _digests(token: np.ndarray, owner: np.ndarray, words: np.ndarray) -> np.ndarray:

@@ -20,11 +20,12 @@ from script_edits import applies, paste_copy
 
 from dedup import Article, Params, Story, clean, scan
 from dedup.changes import COSMETIC, classify
+from dedup.contain import grams_of, pairs_within, within_articles
 from dedup.filter import Filter
 from dedup.index import open_index
 from dedup.normalize import CJK, SEA, WORDS, kind, match_buffer, match_text, words
 from dedup.report.diff import word_diff
-from dedup.shingle import words_of
+from dedup.shingle import shingles_of, words_of
 
 LANGUAGES = ("zh", "ja", "ko", "th", "ar")
 PARAMS = Params()
@@ -286,6 +287,22 @@ def test_standing_text_in_chinese_is_set_apart(data_dir: Path) -> None:
     assert result.clusters == ()
     [entry] = [s for s in result.standing if s.kind == "recurring"]
     assert entry.articles == 4
+
+
+@pytest.mark.parametrize("shingle_size", [5, 4])
+def test_containment_from_shingles_finds_the_pairs_of_its_own_n_grams(
+    data_dir: Path, shingle_size: int
+) -> None:
+    articles = [a for lang in LANGUAGES for a in planted(corpus(data_dir, lang), "trim", lang)[0]]
+    texts = [p for a in articles for p in a.paragraphs]
+    article = np.repeat(np.arange(len(articles)), [len(a.paragraphs) for a in articles])
+    found = words_of(texts)
+    shingles = shingles_of(found, shingle_size)
+    eligible = found.per_paragraph >= PARAMS.min_words
+    pairs, share = pairs_within(found, shingles, article, eligible, 0.7)
+    expected = within_articles(*grams_of(found), article, eligible, 0.7)
+    assert len(pairs) >= 100  # the trimmed copies of every language
+    assert pairs.tolist() == expected[0].tolist() and share.tolist() == expected[1].tolist()
 
 
 def test_a_trimmed_copy_in_another_article_is_contained(data_dir: Path) -> None:
