@@ -284,19 +284,38 @@ def match_buffer(texts: Sequence[str]) -> bytes:
     of unspaced scripts are cut apart by `shingle.words_of`. Runs of spaces may differ
     from `match_text`'s; the units do not.
     """
+    return utf8_folded(match_joined(texts))
+
+
+def utf8_folded(joined: str) -> bytes:
+    """A `match_joined` text UTF-8 encoded, with ASCII folded (as `fold_ascii` does)."""
+    return joined.encode("utf-8").translate(_BYTE_FOLD)
+
+
+def match_joined(texts: Sequence[str]) -> str:
+    """Every paragraph as `match_text` sees it, joined by NUL characters, except that
+    ASCII is not folded (upper-case letters, punctuation: see `fold_ascii`)."""
     joined = "\x00".join(texts)
     if joined.count("\x00") != max(len(texts) - 1, 0):  # a NUL inside a paragraph
-        joined = "\x00".join(match_text(t) for t in texts)
-    elif not joined.isascii():
-        wide = [i for i, t in enumerate(texts) if not t.isascii()]
-        if len(wide) == len(texts):
-            joined = "\x00".join(_fold_many(texts))
-        else:
-            folded = list(texts)
-            for i, text in zip(wide, _fold_many([texts[i] for i in wide]), strict=True):
-                folded[i] = text
-            joined = "\x00".join(folded)
-    return joined.encode("utf-8").translate(_BYTE_FOLD)
+        return "\x00".join(match_text(t) for t in texts)
+    if joined.isascii():
+        return joined
+    wide = [i for i, t in enumerate(texts) if not t.isascii()]
+    if len(wide) == len(texts):
+        return "\x00".join(_fold_many(texts))
+    folded = list(texts)
+    for i, text in zip(wide, _fold_many([texts[i] for i in wide]), strict=True):
+        folded[i] = text
+    return "\x00".join(folded)
+
+
+_ASCII_CODES = np.array([_BYTE_FOLD[c] for c in range(128)], dtype=np.uint32)
+
+
+def fold_ascii(codes: np.ndarray) -> np.ndarray:
+    """The code points of a `match_joined` text with ASCII folded as `match_text` folds
+    it (letters lower-cased, the rest of ASCII but digits, `_` and NUL a space)."""
+    return np.where(codes < 128, _ASCII_CODES.take(codes, mode="clip"), codes)
 
 
 class _Table:

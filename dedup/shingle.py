@@ -17,7 +17,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .normalize import ASTRAL_KIND, BMP_KINDS, CJK, SEA, UNSPACED, WORDS, match_buffer, words
+from .normalize import (
+    ASTRAL_KIND,
+    BMP_KINDS,
+    CJK,
+    SEA,
+    UNSPACED,
+    WORDS,
+    fold_ascii,
+    match_joined,
+    utf8_folded,
+    words,
+)
 
 _U64 = np.uint64
 _MUL = _U64(0x9E3779B97F4A7C15)
@@ -116,39 +127,46 @@ def _char_hashes() -> np.ndarray:
     return fmix64(fmix64(packed) ^ length)
 
 
-def _units_by_character(
-    data: np.ndarray, codes: np.ndarray, kind: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(hashes, starts) of the units of a buffer holding characters of unspaced
-    scripts: `data` its UTF-8 bytes, `codes` its code points and their `kind`s.
-    `starts` index `codes`."""
+def _by_character(joined: str, codes: np.ndarray, kind: np.ndarray, count: int) -> Words:
+    """The Words of a batch holding characters of unspaced scripts: `joined` as
+    `match_joined` gives it, `codes` its code points folded, and their `kind`s."""
     is_word = np.zeros(len(codes) + 2, dtype=bool)
     np.greater(codes, 32, out=is_word[1:-1])
-    single = np.flatnonzero(kind)
-    cut = np.zeros(len(codes) + 1, dtype=bool)
-    cut[single] = True
-    cut[single + 1] = True
-    after, before = is_word[1:], is_word[:-1]  # at p: p is a unit character, p - 1 is
-    starts = np.flatnonzero(after & (~before | cut))
-    ends = np.flatnonzero(before & (~after | cut))
-    hashes = np.empty(len(starts), dtype=np.uint64)
-    alone = kind[starts] != WORDS
-    first = codes[starts[alone]]
-    if first.max(initial=0) <= 0xFFFF:
-        hashes[alone] = _char_hashes().take(first)
-    else:
-        packed, length = _utf8(first)
-        hashes[alone] = fmix64(fmix64(packed) ^ length)
-    worded = ~alone
-    if worded.any():  # words among the characters (digits, Latin names): by their bytes
+    single = np.zeros(len(codes) + 2, dtype=bool)
+    np.not_equal(kind, WORDS, out=single[1:-1])
+    here, before, after = is_word[1:-1], is_word[:-2], is_word[2:]
+    alone, single_before, single_after = single[1:-1], single[:-2], single[2:]
+    starts = np.flatnonzero(here & (~before | alone | single_before))
+    ends = np.flatnonzero(here & (~after | alone | single_after)) + 1
+    unit_kind = kind[starts]
+    hashes = _char_hashes_of(codes[starts])  # the characters' (words are hashed below)
+    worded = np.flatnonzero(unit_kind == WORDS)
+    if len(worded):  # digits, Latin names...: by their bytes
         starts_w, ends_w = starts[worded], ends[worded]
-        if ((codes >= 0x80) & (kind == WORDS)).any():  # some not ASCII: find their bytes
+        spans = np.stack([starts_w, ends_w], axis=1).ravel()
+        if np.maximum.reduceat(np.append(codes, 0), spans)[0::2].max() < 0x80:
+            data = codes.astype(np.uint8)  # ASCII words: one byte per code point
+        else:
+            data = np.frombuffer(utf8_folded(joined), dtype=np.uint8)
             offsets = np.zeros(len(codes) + 1, dtype=np.int64)
             np.cumsum(_utf8_lengths(codes), out=offsets[1:])
-            hashes[worded] = _word_hashes(data, offsets[starts_w], offsets[ends_w])
-        else:  # ASCII words: one byte per code point
-            hashes[worded] = _word_hashes(codes.astype(np.uint8), starts_w, ends_w)
-    return hashes, starts
+            starts_w, ends_w = offsets[starts_w], offsets[ends_w]
+        hashes[worded] = _word_hashes(data, starts_w, ends_w)
+    owner = np.searchsorted(np.flatnonzero(codes == 0), starts)
+    counts = np.bincount(owner * 3 + unit_kind, minlength=3 * count).reshape(count, 3)
+    units = counts.sum(axis=1)
+    kinds = np.zeros(count, dtype=np.uint8)
+    for value in (CJK, SEA):
+        kinds[counts[:, value] * 2 > units] = value
+    return Words(hashes, owner, count, kinds)
+
+
+def _char_hashes_of(codes: np.ndarray) -> np.ndarray:
+    """The unit hashes of these characters, each a unit of its own."""
+    if codes.max(initial=0) <= 0xFFFF:
+        return _char_hashes().take(codes)
+    packed, length = _utf8(codes)
+    return fmix64(fmix64(packed) ^ length)
 
 
 def _utf8_lengths(codes: np.ndarray) -> np.ndarray:
@@ -185,28 +203,19 @@ def words_of(texts: Sequence[str]) -> Words:
     scripts, the runs are cut around each of them, on code points: such a character is
     hashed through a table, the words between them by their bytes.
     """
-    buffer = match_buffer(texts)
-    data = np.frombuffer(buffer, dtype=np.uint8)
-    codes = kind = None
-    if len(data) and data.max() >= 0xE0:  # characters of 3 bytes or more: CJK? SEA?
-        codes = np.frombuffer(buffer.decode("utf-8").encode("utf-32-le"), dtype=np.uint32)
+    joined = match_joined(texts)
+    if not joined.isascii():
+        codes = fold_ascii(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32))
         kind = _kinds(codes)
-    if codes is None or kind is None or not kind.any():  # words only, as in English
-        is_word = np.zeros(len(data) + 2, dtype=bool)
-        np.greater(data, 32, out=is_word[1:-1])
-        edges = np.flatnonzero(is_word[1:] != is_word[:-1])
-        starts, ends = edges[0::2], edges[1::2]
-        owner = np.searchsorted(np.flatnonzero(data == 0), starts)  # paragraph of each word
-        return Words(_word_hashes(data, starts, ends), owner, len(texts))
-    hashes, starts = _units_by_character(data, codes, kind)
-    owner = np.cumsum(codes == 0)[starts]
-    units = np.bincount(owner, minlength=len(texts))
-    unit_kind = kind[starts]
-    kinds = np.zeros(len(texts), dtype=np.uint8)
-    for value in (CJK, SEA):
-        counts = np.bincount(owner[unit_kind == value], minlength=len(texts))
-        kinds[counts * 2 > units] = value
-    return Words(hashes, owner, len(texts), kinds)
+        if kind.any():
+            return _by_character(joined, codes, kind, len(texts))
+    data = np.frombuffer(utf8_folded(joined), dtype=np.uint8)
+    is_word = np.zeros(len(data) + 2, dtype=bool)
+    np.greater(data, 32, out=is_word[1:-1])
+    edges = np.flatnonzero(is_word[1:] != is_word[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    owner = np.searchsorted(np.flatnonzero(data == 0), starts)  # paragraph of each word
+    return Words(_word_hashes(data, starts, ends), owner, len(texts))
 
 
 def ngrams(found: Words, size: int) -> tuple[np.ndarray, np.ndarray]:
