@@ -302,9 +302,10 @@ def match_joined(texts: Sequence[str]) -> str:
         return joined
     wide = [i for i, t in enumerate(texts) if not t.isascii()]
     if len(wide) == len(texts):
-        return "\x00".join(_fold_many(texts))
+        return _fold_joined(texts, joined)
     folded = list(texts)
-    for i, text in zip(wide, _fold_many([texts[i] for i in wide]), strict=True):
+    pieces = _fold_joined([texts[i] for i in wide]).split("\x00")
+    for i, text in zip(wide, pieces, strict=True):
         folded[i] = text
     return "\x00".join(folded)
 
@@ -374,14 +375,16 @@ class _Table:
 _TABLE = _Table()
 
 
-def _fold_many(texts: Sequence[str]) -> list[str]:
-    """`match_text` of each of these non-ASCII paragraphs (runs of spaces aside), at once.
+def _fold_joined(texts: Sequence[str], joined: str | None = None) -> str:
+    """`match_text` of each of these non-ASCII paragraphs (runs of spaces aside), joined
+    by NUL characters (`joined`: the paragraphs so joined, when at hand), at once.
 
     Character by character through `_Table` for the paragraphs within the BMP that come
     out NFKC-normalized (most do, CJK punctuation and full-width forms being blanked
     first); the others one by one through `match_text`.
     """
-    codes = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    joined = "\x00".join(texts) if joined is None else joined
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     slow: set[int] = set()
     if len(codes) and codes.max() > 0xFFFF:
         astral = codes > 0xFFFF
@@ -389,11 +392,14 @@ def _fold_many(texts: Sequence[str]) -> list[str]:
         slow.update(np.searchsorted(separators, np.flatnonzero(astral)).tolist())
         codes = np.where(astral, np.uint32(32), codes)
     folded, cased = _TABLE.fold(codes)
-    pieces = folded.split("\x00")
     if not unicodedata.is_normalized("NFKC", folded):
+        pieces = folded.split("\x00")
         slow.update(i for i, p in enumerate(pieces) if not unicodedata.is_normalized("NFKC", p))
     if cased:
-        pieces = folded.casefold().split("\x00")
+        folded = folded.casefold()
+    if not slow:
+        return folded
+    pieces = folded.split("\x00")
     for i in slow:
         pieces[i] = match_text(texts[i])
-    return pieces
+    return "\x00".join(pieces)

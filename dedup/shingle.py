@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import ramp
 from .normalize import (
     ASTRAL_KIND,
     BMP_KINDS,
@@ -141,23 +142,25 @@ def _by_character(joined: str, codes: np.ndarray, kind: np.ndarray, count: int) 
     unit_kind = kind[starts]
     hashes = _char_hashes_of(codes[starts])  # the characters' (words are hashed below)
     worded = np.flatnonzero(unit_kind == WORDS)
-    if len(worded):  # digits, Latin names...: by their bytes
-        starts_w, ends_w = starts[worded], ends[worded]
-        spans = np.stack([starts_w, ends_w], axis=1).ravel()
-        if np.maximum.reduceat(np.append(codes, 0), spans)[0::2].max() < 0x80:
-            data = codes.astype(np.uint8)  # ASCII words: one byte per code point
+    if len(worded):  # digits, Latin names...: by their bytes, gathered back to back
+        lengths = ends[worded] - starts[worded]
+        chars = codes[np.repeat(starts[worded], lengths) + ramp(lengths)]
+        if chars.max() < 0x80:
+            data = chars.astype(np.uint8)
         else:
-            data = np.frombuffer(utf8_folded(joined), dtype=np.uint8)
-            offsets = np.zeros(len(codes) + 1, dtype=np.int64)
-            np.cumsum(_utf8_lengths(codes), out=offsets[1:])
-            starts_w, ends_w = offsets[starts_w], offsets[ends_w]
-        hashes[worded] = _word_hashes(data, starts_w, ends_w)
-    owner = np.searchsorted(np.flatnonzero(codes == 0), starts)
-    counts = np.bincount(owner * 3 + unit_kind, minlength=3 * count).reshape(count, 3)
-    units = counts.sum(axis=1)
+            data = np.frombuffer(chars.tobytes().decode("utf-32-le").encode("utf-8"), np.uint8)
+            lengths = np.add.reduceat(_utf8_lengths(chars), np.cumsum(lengths) - lengths)
+        ends_w = np.cumsum(lengths)
+        hashes[worded] = _word_hashes(data, ends_w - lengths, ends_w)
+    bounds = np.searchsorted(starts, np.flatnonzero(codes == 0))  # first unit of each
+    per_paragraph = np.diff(bounds, prepend=0, append=len(starts))
+    owner = np.repeat(np.arange(count), per_paragraph)
     kinds = np.zeros(count, dtype=np.uint8)
+    bounds = np.concatenate([[0], bounds, [len(starts)]])
     for value in (CJK, SEA):
-        kinds[counts[:, value] * 2 > units] = value
+        if (of_value := np.cumsum(unit_kind == value))[-1]:
+            of_paragraph = np.diff(np.concatenate([[0], of_value])[bounds])
+            kinds[of_paragraph * 2 > per_paragraph] = value
     return Words(hashes, owner, count, kinds)
 
 
