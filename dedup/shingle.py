@@ -90,6 +90,7 @@ def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
 
 _BMP_KINDS = np.frombuffer(BMP_KINDS, dtype=np.uint8)  # a view: one table
 _ASTRAL_UNSPACED = [(a, b) for a, b in UNSPACED if b > 0xFFFF]
+_FIRST_UNSPACED = UNSPACED[0][0]
 
 
 def _kinds(codes: np.ndarray) -> np.ndarray:
@@ -208,10 +209,12 @@ def words_of(texts: Sequence[str]) -> Words:
     """
     joined = match_joined(texts)
     if not joined.isascii():
-        codes = fold_ascii(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32))
-        kind = _kinds(codes)
-        if kind.any():
-            return _by_character(joined, codes, kind, len(texts))
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        if (codes >= _FIRST_UNSPACED).any():  # not in Latin, Cyrillic, Arabic...
+            codes = fold_ascii(codes)
+            kind = _kinds(codes)
+            if kind.any():
+                return _by_character(joined, codes, kind, len(texts))
     data = np.frombuffer(utf8_folded(joined), dtype=np.uint8)
     is_word = np.zeros(len(data) + 2, dtype=bool)
     np.greater(data, 32, out=is_word[1:-1])
