@@ -63,11 +63,13 @@ class Shingles:
 
 def fmix64(h: np.ndarray) -> np.ndarray:
     """The MurmurHash3 64-bit finalizer: a bijective avalanche mix."""
-    h = h ^ (h >> _U64(33))
-    h = h * _U64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> _U64(33))
-    h = h * _U64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> _U64(33))
+    shifted = h >> _U64(33)
+    h = h ^ shifted  # a new array: the argument is left as it is
+    h *= _U64(0xFF51AFD7ED558CCD)
+    h ^= np.right_shift(h, _U64(33), out=shifted)
+    h *= _U64(0xC4CEB9FE1A85EC53)
+    h ^= np.right_shift(h, _U64(33), out=shifted)
+    return h
 
 
 def _word_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -232,7 +234,8 @@ def ngrams(found: Words, size: int) -> tuple[np.ndarray, np.ndarray]:
     if size <= _HORNER_UP_TO:
         combined = token[:count].copy()
         for k in range(1, size):
-            combined = combined * _MUL + token[k : k + count]
+            combined *= _MUL
+            combined += token[k : k + count]
     else:  # the same sums from prefix sums, in a few passes whatever the size
         combined = _rolling(token, size, count)
     per_paragraph = np.bincount(owner[:count][same], minlength=found.count)
