@@ -14,6 +14,10 @@ ones too), and these glyph differences dropped: Arabic tatweel and harakat, Hebr
 niqqud, Russian ё as е, zero-width characters, soft hyphens, bidirectional controls
 and variation selectors. Digits of every script are the same digits (١٢ and １２ are
 12); numbers are units like words, so "12 killed" and "15 killed" stay different.
+
+In bulk (`match_joined`, `match_buffer`) paragraphs outside ASCII are folded character
+by character through a table, and those that the table cannot fold alone (NFKC changes
+them once blanked; characters beyond the BMP) one by one: the same units either way.
 """
 
 from __future__ import annotations
@@ -293,8 +297,9 @@ def utf8_folded(joined: str) -> bytes:
 
 
 def match_joined(texts: Sequence[str]) -> str:
-    """Every paragraph as `match_text` sees it, joined by NUL characters, except that
-    ASCII is not folded (upper-case letters, punctuation: see `fold_ascii`)."""
+    """Every paragraph as `match_text` sees it (runs of spaces aside), joined by NUL
+    characters, but for ASCII: upper-case letters, and the punctuation of paragraphs
+    written in ASCII alone, are left for `fold_ascii` or `utf8_folded` to fold."""
     joined = "\x00".join(texts)
     if joined.count("\x00") != max(len(texts) - 1, 0):  # a NUL inside a paragraph
         return "\x00".join(match_text(t) for t in texts)
@@ -324,9 +329,9 @@ class _Table:
     and digits folded, separators blanked), filled in as characters are first met.
 
     `info` is DROP (no character), KEEP (the character `first`) or CASED (the
-    character `first`, which case folding may change; ASCII letters are not: the byte
-    fold of `match_buffer` lowers them). A character folded to two (the Thai and Lao
-    sara am) is KEEP itself and replaced by its pair in `pairs`.
+    character `first`, which case folding may change; ASCII letters are not: see
+    `fold_ascii`). A character folded to two (the Thai and Lao sara am) is KEEP itself
+    and replaced by its pair in `pairs`.
     """
 
     DROP, KEEP, CASED, UNKNOWN = 0, 1, 2, 3
@@ -350,7 +355,7 @@ class _Table:
                 codes, info = codes[kept], info[kept]
             cased = bool((info == self.CASED).any())
         text = self.first.take(codes).tobytes().decode("utf-32-le")
-        for char, pair in self.pairs.items():
+        for char, pair in tuple(self.pairs.items()):  # another thread may be learning
             if char in text:
                 text = text.replace(char, pair)
         return text, cased

@@ -63,7 +63,7 @@ def signatures(shingles: Shingles, num_perm: int, seed: int) -> np.ndarray:
         width = int(offsets[end]) - start
         if width:
             if num_perm * width > len(buffer):  # a fresh array would be paged in each time
-                buffer = np.empty(num_perm * max(width, _CHUNK), dtype=np.uint32)
+                buffer = np.empty(num_perm * max(width, min(len(mixed), _CHUNK)), np.uint32)
             block = buffer[: num_perm * width].reshape(num_perm, width)
             np.multiply(a_col, mixed[None, start : start + width], out=block)
             block += b_col
