@@ -20,14 +20,15 @@ from script_edits import applies, paste_copy
 
 from dedup import Article, Params, Story, clean, scan
 from dedup.changes import COSMETIC, classify
-from dedup.contain import grams_of, pairs_within, within_articles
+from dedup.contain import gram_set, grams_of, pairs_within, within_articles
 from dedup.filter import Filter
 from dedup.index import open_index
 from dedup.normalize import CJK, SEA, WORDS, kind, match_buffer, match_text, words
 from dedup.report.diff import word_diff
-from dedup.shingle import shingles_of, words_of
+from dedup.shingle import fmix64, ngrams, shingles_of, words_of
 
 LANGUAGES = ("zh", "ja", "ko", "th", "ar")
+MUL = np.uint64(0x9E3779B97F4A7C15)  # `shingle._MUL`
 PARAMS = Params()
 
 
@@ -303,6 +304,19 @@ def test_containment_from_shingles_finds_the_pairs_of_its_own_n_grams(
     expected = within_articles(*grams_of(found), article, eligible, 0.7)
     assert len(pairs) >= 100  # the trimmed copies of every language
     assert pairs.tolist() == expected[0].tolist() and share.tolist() == expected[1].tolist()
+
+
+def test_thai_containment_n_grams_are_the_sums_of_their_units(data_dir: Path) -> None:
+    texts = [p for a in corpus(data_dir, "th", 10) for p in a.paragraphs]
+    found = words_of(texts)
+    offsets, hashes = ngrams(found, 15)  # from prefix sums: longer than 6 units
+    for i, text in enumerate(texts):
+        units = found.hashes[found.owner == i]
+        expected = np.zeros(max(len(units) - 14, 0), dtype=np.uint64)
+        for k in range(15):  # term by term, as for short n-grams
+            expected = expected * MUL + units[k : k + len(expected)]
+        assert hashes[offsets[i] : offsets[i + 1]].tolist() == fmix64(expected).tolist()
+        assert len(set(fmix64(expected).tolist())) == len(gram_set(text))
 
 
 def test_a_trimmed_copy_in_another_article_is_contained(data_dir: Path) -> None:
