@@ -325,59 +325,97 @@ def fold_ascii(codes: np.ndarray) -> np.ndarray:
 
 
 class _Table:
-    """What `_folded` makes of each BMP character on its own (glyphs dropped, letters
-    and digits folded, separators blanked), filled in as characters are first met.
+    """What `_folded` makes of each BMP character on its own, filled in as characters
+    are first met: `first`, the character it becomes, and its `info` flags.
 
-    `info` is DROP (no character), KEEP (the character `first`) or CASED (the
-    character `first`, which case folding may change; ASCII letters are not: see
-    `fold_ascii`). A character folded to two (the Thai and Lao sara am) is KEEP itself
-    and replaced by its pair in `pairs`.
+    With no flag (most characters) it is glyph-, letter- and digit-folded and blanked
+    if a separator. DROPPED: it becomes nothing (a glyph difference). CASED: case
+    folding may change it (ASCII letters are not flagged: see `fold_ascii`). MAPPED:
+    NFKC changes it (a full-width letter), so that its paragraph is NFKC-normalized by
+    `_folded`; `first` is what that makes of it. ODD: what it becomes depends on whether
+    its paragraph is NFKC-normalized (unassigned code points): a paragraph holding an ODD
+    and a MAPPED one is folded one by one, as is one holding a SLOW one (what NFKC
+    makes of it folding changes again, as with ℃ or ½, or it is beyond the BMP). A
+    character that becomes several (the Thai sara am, ﬁ) is itself in `first` and
+    replaced by `longer`. SECOND: it becomes a character that NFKC may compose with the
+    one before (a combining acute accent): its paragraph is checked for NFKC alone, so
+    that the others are checked at once (a check that has to compose is slow).
     """
 
-    DROP, KEEP, CASED, UNKNOWN = 0, 1, 2, 3
+    DROPPED, CASED, MAPPED, ODD, SLOW, SECOND, UNKNOWN = 1, 2, 4, 8, 16, 32, 128
 
     def __init__(self) -> None:
         self.info = np.full(0x10000, self.UNKNOWN, dtype=np.uint8)
         self.first = np.zeros(0x10000, dtype=np.uint32)
-        self.pairs: dict[str, str] = {}
-        self.info[0] = self.KEEP  # NUL separates paragraphs
+        self.longer: dict[str, str] = {}
+        self.info[0] = 0  # NUL separates paragraphs
 
-    def fold(self, codes: np.ndarray) -> tuple[str, bool]:
-        """The folded text of BMP `codes`, and whether it may need case folding."""
+    def fold(self, codes: np.ndarray) -> tuple[str, bool, set[int], set[int]]:
+        """(folded text, whether it may need case folding, the paragraphs to fold one
+        by one, those to check alone) of BMP `codes`, paragraphs separated by NUL."""
         info = self.info.take(codes)
-        if (info == self.UNKNOWN).any():
+        if info.max(initial=0) & self.UNKNOWN:
             self._learn(np.unique(codes[info == self.UNKNOWN]))
             info = self.info.take(codes)
-        cased = False
-        if not (info == self.KEEP).all():
-            kept = info != self.DROP
-            if not kept.all():
-                codes, info = codes[kept], info[kept]
-            cased = bool((info == self.CASED).any())
+        flags = int(np.bitwise_or.reduce(info)) if len(info) else 0
+        slow: set[int] = set()
+        alone: set[int] = set()
+        if flags & (self.SLOW | self.MAPPED | self.SECOND):
+            starts = np.concatenate([[0], np.flatnonzero(codes == 0) + 1])
+            of_paragraph = np.bitwise_or.reduceat(info, starts[starts < len(info)])
+            mixed = (of_paragraph & (self.MAPPED | self.ODD)) == (self.MAPPED | self.ODD)
+            slow.update(np.flatnonzero((of_paragraph & self.SLOW) | mixed).tolist())
+            alone.update(np.flatnonzero(of_paragraph & self.SECOND).tolist())
+        if flags & self.DROPPED:
+            codes = codes[(info & self.DROPPED) == 0]
         text = self.first.take(codes).tobytes().decode("utf-32-le")
-        for char, pair in tuple(self.pairs.items()):  # another thread may be learning
+        for char, longer in tuple(self.longer.items()):  # another thread may be learning
             if char in text:
-                text = text.replace(char, pair)
-        return text, cased
+                text = text.replace(char, longer)
+        return text, bool(flags & self.CASED), slow, alone
 
     def _learn(self, codes: np.ndarray) -> None:
         folder = _bmp()[0]
         for code in codes.tolist():
-            folded = folder.blank.sub(" ", folder.fold(chr(code)))
-            if len(folded) == 2:
-                self.pairs[chr(code)] = folded
-                folded = chr(code)
-            assert len(folded) <= 1, f"U+{code:04X} folds to {len(folded)} characters"
-            self.first[code] = ord(folded) if folded else 0
+            char = chr(code)
+            plain = folder.blank.sub(" ", folder.fold(char))
+            folded, info = plain, 0
+            if not unicodedata.is_normalized("NFKC", plain):
+                normal = _nfkc(plain)
+                folded = folder.non_word.sub(" ", folder.fold(normal))
+                within = max(normal, default=" ") < "\U00010000"  # else the full folder
+                info = self.MAPPED if folded == normal and within else self.SLOW
+            elif folder.non_word.sub(" ", plain) != plain:
+                info = self.ODD
             if not folded:
-                self.info[code] = self.DROP
-            elif folded.isascii() or folded.casefold() == folded:
-                self.info[code] = self.KEEP
-            else:
-                self.info[code] = self.CASED
+                info |= self.DROPPED
+            elif any(c.casefold() != c for c in folded if not c.isascii()):
+                info |= self.CASED
+            if any(ord(c) in _composing() for c in folded):
+                info |= self.SECOND
+            if len(folded) > 1:
+                self.longer[char] = folded
+            self.first[code] = ord(folded[0]) if len(folded) == 1 else code
+            self.info[code] = info
 
 
 _TABLE = _Table()
+
+
+@functools.cache
+def _composing() -> frozenset[int]:
+    """The BMP characters that NFKC may compose with the character before them (the
+    second of a canonical pair, and the Hangul vowels and final consonants)."""
+    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for code in range(0x10000):
+        pair = unicodedata.decomposition(chr(code)).split()
+        if len(pair) == 2 and pair[0][0] != "<" and _nfc(chr(code)) == chr(code):
+            seconds.add(int(pair[1], 16))
+    return frozenset(seconds)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def _fold_joined(texts: Sequence[str], joined: str | None = None) -> str:
@@ -396,8 +434,9 @@ def _fold_joined(texts: Sequence[str], joined: str | None = None) -> str:
         separators = np.flatnonzero(codes == 0)
         slow.update(np.searchsorted(separators, np.flatnonzero(astral)).tolist())
         codes = np.where(astral, np.uint32(32), codes)
-    folded, cased = _TABLE.fold(codes)
-    if not unicodedata.is_normalized("NFKC", folded):
+    folded, cased, odd, alone = _TABLE.fold(codes)
+    slow |= odd
+    if alone or not unicodedata.is_normalized("NFKC", folded):
         pieces = folded.split("\x00")
         slow.update(i for i, p in enumerate(pieces) if not unicodedata.is_normalized("NFKC", p))
     if cased:

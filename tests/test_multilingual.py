@@ -253,14 +253,18 @@ def test_bulk_units_are_the_units_of_words(texts: list[str]) -> None:
 
 
 # Pieces that take each branch of the batch fold: the table (CJK punctuation, tatweel,
-# harakat, Thai sara am, cased letters beyond ASCII), and paragraphs left to `match_text`
-# (NFKC changes them: full-width letters, a mark composing with its base, Hangul jamo
-# that compose, a ligature; beyond the BMP).
+# harakat, Thai sara am, cased letters beyond ASCII; full-width letters, a ligature, the
+# ohm sign, which NFKC maps alone, the acute accent, which it makes a combining one that
+# may compose; an unassigned code point, which it blanks only then),
+# and paragraphs left to `match_text` (a mark composing with its base, Hangul jamo that
+# compose, what NFKC makes of ℃, ½, ㈠ or an Arabic presentation form, which folding
+# changes again; beyond the BMP).
 FOLD_PIECES = st.sampled_from(
     ["中国", "，", "。", "「", "」", "ニュース", "한국어", "ภาษาไทย", "ทำ", "ຄຳ", "العربية", "ـ",
      "\u064e", "Ёлка", "ΣΑΣ", "İ", "ı", "straße", "ǅ", "١٢", "๑๒", "１２", "ｗ", "ｶﾞ", "e\u0301",
      "\u0301", "\u1100\u1161", "\u1161", "ﬁ", "\u00a0", "\u200b", "\U00020000", "\u0378", "A",
-     "x", "12", " ", "\t", "-", "_"]
+     "x", "12", " ", "\t", "-", "_", "Ａ", "ㆍ", "\u2126", "℃", "½", "㈠", "\ufe70", "\u0300",
+     "´", "か", "ﾞ"]
 )  # fmt: skip
 
 
