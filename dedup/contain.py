@@ -30,7 +30,7 @@ characters of Chinese, Japanese or Korean; 15 of Thai, Lao, Khmer or Myanmar (sh
 ones are shared by unrelated paragraphs of one article: benchmarks/RESULTS.md)."""
 MAX_SHARED_BY = 32  # an n-gram in more paragraphs of one article is not evidence
 _MUL = np.uint64(0x9E3779B97F4A7C15)
-_SPAN = 1 << 16  # n-grams counted at once by `_maybe_shared`
+_SPAN = 1 << 15  # n-grams counted at once by `_maybe_shared`
 
 
 def _bits(n: int) -> int:
@@ -83,7 +83,7 @@ def _maybe_shared(
     """Whether each n-gram may occur twice in its article (True for every one that does,
     hashes compared by their top `value_bits`).
 
-    N-grams are counted by bucket of (article, hash), about four buckets per n-gram,
+    N-grams are counted by bucket of (article, hash), about eight buckets per n-gram,
     whole articles of about _SPAN n-grams at a time so that the counts stay in cache.
     """
     # XOR is bitwise: a bucket (top bits) depends on the top bits of the hash alone.
@@ -95,7 +95,7 @@ def _maybe_shared(
         cuts = np.unique(firsts[at[at < len(firsts)]]).tolist()
     maybe = np.empty(len(hashes), dtype=bool)
     for start, end in itertools.pairwise([0, *cuts, len(hashes)]):
-        bits = min(min(end - start, _SPAN).bit_length() + 2, value_bits)
+        bits = min(min(end - start, _SPAN).bit_length() + 3, value_bits)
         bucket = (mixed[start:end] >> np.uint64(64 - bits)).astype(np.intp)
         maybe[start:end] = np.bincount(bucket, minlength=1 << bits)[bucket] > 1
     return maybe
