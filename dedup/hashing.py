@@ -54,9 +54,8 @@ def hash_batch(texts: Sequence[str], article: np.ndarray, params: Params) -> Bat
     shingles = shingles_of(found, params.shingle_size)
     signed = signatures(shingles, params.num_perm, params.seed)
     keys = band_keys(signed, params.bands, params.rows)
-    offsets, hashes = contain.grams_of(found)
     eligible = shingles.words >= params.min_words
-    pairs, share = contain.within_articles(offsets, hashes, article, eligible, params.containment)
+    pairs, share = contain.pairs_within(found, shingles, article, eligible, params.containment)
     return Batch(
         shingles.words, shingles.digests, keys, shingles.offsets, shingles.hashes, pairs, share
     )

@@ -14,6 +14,10 @@ ones too), and these glyph differences dropped: Arabic tatweel and harakat, Hebr
 niqqud, Russian ё as е, zero-width characters, soft hyphens, bidirectional controls
 and variation selectors. Digits of every script are the same digits (١٢ and １２ are
 12); numbers are units like words, so "12 killed" and "15 killed" stay different.
+
+In bulk (`match_joined`, `match_buffer`) paragraphs outside ASCII are folded character
+by character through a table, and those that the table cannot fold alone (NFKC changes
+them once blanked; characters beyond the BMP) one by one: the same units either way.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import functools
 import re
 import unicodedata
 from collections.abc import Sequence
+
+import numpy as np
 
 WORDS, CJK, SEA = 0, 1, 2
 """Kinds of unit (and of paragraph, by the kind most of its units are): words; characters
@@ -279,9 +285,165 @@ def match_buffer(texts: Sequence[str]) -> bytes:
     """Every paragraph as `match_text` sees it, UTF-8 encoded, separated by NUL bytes.
 
     In the result a byte is part of a unit exactly when it is above 32; the characters
-    of unspaced scripts are cut apart by `shingle.words_of`.
+    of unspaced scripts are cut apart by `shingle.words_of`. Runs of spaces may differ
+    from `match_text`'s; the units do not.
     """
-    joined = "\x00".join(t if t.isascii() else match_text(t) for t in texts)
-    if joined.count("\x00") != max(len(texts) - 1, 0):
-        joined = "\x00".join(match_text(t) for t in texts)
+    return utf8_folded(match_joined(texts))
+
+
+def utf8_folded(joined: str) -> bytes:
+    """A `match_joined` text UTF-8 encoded, with ASCII folded (as `fold_ascii` does)."""
     return joined.encode("utf-8").translate(_BYTE_FOLD)
+
+
+def match_joined(texts: Sequence[str]) -> str:
+    """Every paragraph as `match_text` sees it (runs of spaces aside), joined by NUL
+    characters, but for ASCII: upper-case letters, and the punctuation of paragraphs
+    written in ASCII alone, are left for `fold_ascii` or `utf8_folded` to fold."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != max(len(texts) - 1, 0):  # a NUL inside a paragraph
+        return "\x00".join(match_text(t) for t in texts)
+    if joined.isascii():
+        return joined
+    wide = [i for i, t in enumerate(texts) if not t.isascii()]
+    if len(wide) == len(texts):
+        return _fold_joined(texts, joined)
+    folded = list(texts)
+    pieces = _fold_joined([texts[i] for i in wide]).split("\x00")
+    for i, text in zip(wide, pieces, strict=True):
+        folded[i] = text
+    return "\x00".join(folded)
+
+
+_ASCII_CODES = np.array([_BYTE_FOLD[c] for c in range(128)], dtype=np.uint32)
+
+
+def fold_ascii(codes: np.ndarray) -> np.ndarray:
+    """The code points of a `match_joined` text with ASCII folded as `match_text` folds
+    it (letters lower-cased, the rest of ASCII but digits, `_` and NUL a space)."""
+    return np.where(codes < 128, _ASCII_CODES.take(codes, mode="clip"), codes)
+
+
+class _Table:
+    """What `_folded` makes of each BMP character on its own, filled in as characters
+    are first met: `first`, the character it becomes, and its `info` flags.
+
+    With no flag (most characters) it is glyph-, letter- and digit-folded and blanked
+    if a separator. DROPPED: it becomes nothing (a glyph difference). CASED: case
+    folding may change it (ASCII letters are not flagged: see `fold_ascii`). MAPPED:
+    NFKC changes it (a full-width letter), so that its paragraph is NFKC-normalized by
+    `_folded`; `first` is what that makes of it. ODD: what it becomes depends on whether
+    its paragraph is NFKC-normalized (unassigned code points): a paragraph holding an ODD
+    and a MAPPED one is folded one by one, as is one holding a SLOW one (what NFKC
+    makes of it folding changes again, as with ℃ or ½, or it is beyond the BMP). A
+    character that becomes several (the Thai sara am, ﬁ) is itself in `first` and
+    replaced by `longer`. SECOND: it becomes a character that NFKC may compose with the
+    one before (a combining acute accent): its paragraph is checked for NFKC alone, so
+    that the others are checked at once (a check that has to compose is slow).
+    """
+
+    DROPPED, CASED, MAPPED, ODD, SLOW, SECOND, UNKNOWN = 1, 2, 4, 8, 16, 32, 128
+
+    def __init__(self) -> None:
+        self.info = np.full(0x10000, self.UNKNOWN, dtype=np.uint8)
+        self.first = np.zeros(0x10000, dtype=np.uint32)
+        self.longer: dict[str, str] = {}
+        self.info[0] = 0  # NUL separates paragraphs
+
+    def fold(self, codes: np.ndarray) -> tuple[str, bool, set[int], set[int]]:
+        """(folded text, whether it may need case folding, the paragraphs to fold one
+        by one, those to check alone) of BMP `codes`, paragraphs separated by NUL."""
+        info = self.info.take(codes)
+        if info.max(initial=0) & self.UNKNOWN:
+            self._learn(np.unique(codes[info == self.UNKNOWN]))
+            info = self.info.take(codes)
+        flags = int(np.bitwise_or.reduce(info)) if len(info) else 0
+        slow: set[int] = set()
+        alone: set[int] = set()
+        if flags & (self.SLOW | self.MAPPED | self.SECOND):
+            starts = np.concatenate([[0], np.flatnonzero(codes == 0) + 1])
+            of_paragraph = np.bitwise_or.reduceat(info, starts[starts < len(info)])
+            mixed = (of_paragraph & (self.MAPPED | self.ODD)) == (self.MAPPED | self.ODD)
+            slow.update(np.flatnonzero((of_paragraph & self.SLOW) | mixed).tolist())
+            alone.update(np.flatnonzero(of_paragraph & self.SECOND).tolist())
+        if flags & self.DROPPED:
+            codes = codes[(info & self.DROPPED) == 0]
+        text = self.first.take(codes).tobytes().decode("utf-32-le")
+        for char, longer in tuple(self.longer.items()):  # another thread may be learning
+            if char in text:
+                text = text.replace(char, longer)
+        return text, bool(flags & self.CASED), slow, alone
+
+    def _learn(self, codes: np.ndarray) -> None:
+        folder = _bmp()[0]
+        for code in codes.tolist():
+            char = chr(code)
+            plain = folder.blank.sub(" ", folder.fold(char))
+            folded, info = plain, 0
+            if not unicodedata.is_normalized("NFKC", plain):
+                normal = _nfkc(plain)
+                folded = folder.non_word.sub(" ", folder.fold(normal))
+                within = max(normal, default=" ") < "\U00010000"  # else the full folder
+                info = self.MAPPED if folded == normal and within else self.SLOW
+            elif folder.non_word.sub(" ", plain) != plain:
+                info = self.ODD
+            if not folded:
+                info |= self.DROPPED
+            elif any(c.casefold() != c for c in folded if not c.isascii()):
+                info |= self.CASED
+            if any(ord(c) in _composing() for c in folded):
+                info |= self.SECOND
+            if len(folded) > 1:
+                self.longer[char] = folded
+            self.first[code] = ord(folded[0]) if len(folded) == 1 else code
+            self.info[code] = info
+
+
+_TABLE = _Table()
+
+
+@functools.cache
+def _composing() -> frozenset[int]:
+    """The BMP characters that NFKC may compose with the character before them (the
+    second of a canonical pair, and the Hangul vowels and final consonants)."""
+    seconds = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))
+    for code in range(0x10000):
+        pair = unicodedata.decomposition(chr(code)).split()
+        if len(pair) == 2 and pair[0][0] != "<" and _nfc(chr(code)) == chr(code):
+            seconds.add(int(pair[1], 16))
+    return frozenset(seconds)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _fold_joined(texts: Sequence[str], joined: str | None = None) -> str:
+    """`match_text` of each of these non-ASCII paragraphs (runs of spaces aside), joined
+    by NUL characters (`joined`: the paragraphs so joined, when at hand), at once.
+
+    Character by character through `_Table` for the paragraphs within the BMP that come
+    out NFKC-normalized (most do, CJK punctuation and full-width forms being blanked
+    first); the others one by one through `match_text`.
+    """
+    joined = "\x00".join(texts) if joined is None else joined
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    slow: set[int] = set()
+    if len(codes) and codes.max() > 0xFFFF:
+        astral = codes > 0xFFFF
+        separators = np.flatnonzero(codes == 0)
+        slow.update(np.searchsorted(separators, np.flatnonzero(astral)).tolist())
+        codes = np.where(astral, np.uint32(32), codes)
+    folded, cased, odd, alone = _TABLE.fold(codes)
+    slow |= odd
+    if alone or not unicodedata.is_normalized("NFKC", folded):
+        pieces = folded.split("\x00")
+        slow.update(i for i, p in enumerate(pieces) if not unicodedata.is_normalized("NFKC", p))
+    if cased:
+        folded = folded.casefold()
+    if not slow:
+        return folded
+    pieces = folded.split("\x00")
+    for i in slow:
+        pieces[i] = match_text(texts[i])
+    return "\x00".join(pieces)

@@ -17,7 +17,7 @@ from .shingle import Shingles
 
 SCHEME = "affine32"
 EMPTY = np.uint32(0xFFFFFFFF)
-_CHUNK = 1 << 15  # shingles per block: a num_perm x _CHUNK uint32 block stays in cache
+_CHUNK = 1 << 14  # shingles per block: a num_perm x _CHUNK uint32 block stays in cache
 
 
 @functools.cache
@@ -43,19 +43,35 @@ def fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def signatures(shingles: Shingles, num_perm: int, seed: int) -> np.ndarray:
-    """A (num_perm, paragraphs) uint32 matrix; a paragraph without shingles gets EMPTY."""
+    """A (num_perm, paragraphs) uint32 matrix; a paragraph without shingles gets EMPTY.
+
+    Whole paragraphs of about _CHUNK shingles at a time, in one reused block: each
+    paragraph's minimum is one segment of the block, written straight to its column.
+    """
     a, b = permutations(num_perm, seed)
     n = len(shingles)
     out = np.full((num_perm, n), EMPTY, dtype=np.uint32)
+    offsets = shingles.offsets
     mixed = fmix32(shingles.hashes.astype(np.uint32))
-    owner = np.repeat(np.arange(n), np.diff(shingles.offsets))
     a_col, b_col = a[:, None], b[:, None]
-    for s0 in range(0, len(mixed), _CHUNK):
-        s1 = min(s0 + _CHUNK, len(mixed))
-        block = a_col * mixed[None, s0:s1]
-        block += b_col
-        owners = owner[s0:s1]
-        cuts = np.concatenate([[0], np.flatnonzero(owners[1:] != owners[:-1]) + 1])
-        ids = owners[cuts]
-        out[:, ids] = np.minimum(out[:, ids], np.minimum.reduceat(block, cuts, axis=1))
+    buffer = np.empty(0, dtype=np.uint32)
+    first = 0  # paragraph
+    while first < n:
+        start = int(offsets[first])
+        end = int(np.searchsorted(offsets, start + _CHUNK, side="right")) - 1
+        end = min(max(end, first + 1), n)  # whole paragraphs; a longer one alone
+        width = int(offsets[end]) - start
+        if width:
+            if num_perm * width > len(buffer):  # a fresh array would be paged in each time
+                buffer = np.empty(num_perm * max(width, min(len(mixed), _CHUNK)), np.uint32)
+            block = buffer[: num_perm * width].reshape(num_perm, width)
+            np.multiply(a_col, mixed[None, start : start + width], out=block)
+            block += b_col
+            filled = np.flatnonzero(offsets[first + 1 : end + 1] > offsets[first:end])
+            block = np.minimum.reduceat(block, offsets[first:end][filled] - start, axis=1)
+            if len(filled) == end - first:
+                out[:, first:end] = block
+            else:
+                out[:, first + filled] = block
+        first = end
     return out

@@ -4,6 +4,7 @@ import itertools
 import random
 
 import numpy as np
+import pytest
 from edits import paste_copy
 
 from dedup import Article, Params, scan
@@ -11,10 +12,14 @@ from dedup.contain import containment, span, within_articles
 from dedup.shingle import ngrams, words_of
 
 
-def test_within_articles_is_exact_and_complete(reuters: list) -> None:
-    records = reuters[:1500]
+@pytest.mark.parametrize("labels", ["in order", "shuffled"])
+def test_within_articles_is_exact_and_complete(reuters: list, labels: str) -> None:
+    records = reuters[:1500]  # 200,000 3-grams: counted in several spans (`contain._SPAN`)
     texts = [p for r in records for p in r["paragraphs"]]
-    article = np.repeat(np.arange(len(records)), [len(r["paragraphs"]) for r in records])
+    label = np.arange(len(records))
+    if labels == "shuffled":  # any labels: equal means same article
+        np.random.default_rng(1).shuffle(label)
+    article = np.repeat(label, [len(r["paragraphs"]) for r in records])
     found = words_of(texts)
     offsets, hashes = ngrams(found, 3)
     eligible = found.per_paragraph >= 9

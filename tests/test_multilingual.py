@@ -20,13 +20,15 @@ from script_edits import applies, paste_copy
 
 from dedup import Article, Params, Story, clean, scan
 from dedup.changes import COSMETIC, classify
+from dedup.contain import gram_set, grams_of, pairs_within, within_articles
 from dedup.filter import Filter
 from dedup.index import open_index
-from dedup.normalize import CJK, SEA, WORDS, kind, match_buffer, words
+from dedup.normalize import CJK, SEA, WORDS, kind, match_buffer, match_text, words
 from dedup.report.diff import word_diff
-from dedup.shingle import words_of
+from dedup.shingle import fmix64, ngrams, shingles_of, words_of
 
 LANGUAGES = ("zh", "ja", "ko", "th", "ar")
+MUL = np.uint64(0x9E3779B97F4A7C15)  # `shingle._MUL`
 PARAMS = Params()
 
 
@@ -250,6 +252,28 @@ def test_bulk_units_are_the_units_of_words(texts: list[str]) -> None:
     assert data.count(b"\x00") == max(len(texts) - 1, 0)
 
 
+# Pieces that take each branch of the batch fold: the table (CJK punctuation, tatweel,
+# harakat, Thai sara am, cased letters beyond ASCII; full-width letters, a ligature, the
+# ohm sign, which NFKC maps alone, the acute accent, which it makes a combining one that
+# may compose; an unassigned code point, which it blanks only then),
+# and paragraphs left to `match_text` (a mark composing with its base, Hangul jamo that
+# compose, what NFKC makes of ℃, ½, ㈠ or an Arabic presentation form, which folding
+# changes again; beyond the BMP).
+FOLD_PIECES = st.sampled_from(
+    ["中国", "，", "。", "「", "」", "ニュース", "한국어", "ภาษาไทย", "ทำ", "ຄຳ", "العربية", "ـ",
+     "\u064e", "Ёлка", "ΣΑΣ", "İ", "ı", "straße", "ǅ", "١٢", "๑๒", "１２", "ｗ", "ｶﾞ", "e\u0301",
+     "\u0301", "\u1100\u1161", "\u1161", "ﬁ", "\u00a0", "\u200b", "\U00020000", "\u0378", "A",
+     "x", "12", " ", "\t", "-", "_", "Ａ", "ㆍ", "\u2126", "℃", "½", "㈠", "\ufe70", "\u0300",
+     "´", "か", "ﾞ"]
+)  # fmt: skip
+
+
+@given(st.lists(st.lists(FOLD_PIECES, max_size=10).map("".join), max_size=6))
+def test_the_batch_fold_gives_each_paragraph_its_own_units(texts: list[str]) -> None:
+    parts = match_buffer(texts).split(b"\x00") if texts else []
+    assert [p.decode().split() for p in parts] == [match_text(t).split() for t in texts]
+
+
 def test_an_unspaced_script_is_diffed_by_character() -> None:
     old = "白宫发言人斯派塞9日在例行记者会上表示，特朗普了解美中关系的重要性。"
     assert word_diff(old, old.rstrip("。"))[-1] == ("delete", "。")
@@ -268,6 +292,35 @@ def test_standing_text_in_chinese_is_set_apart(data_dir: Path) -> None:
     assert result.clusters == ()
     [entry] = [s for s in result.standing if s.kind == "recurring"]
     assert entry.articles == 4
+
+
+@pytest.mark.parametrize("shingle_size", [5, 4])
+def test_containment_from_shingles_finds_the_pairs_of_its_own_n_grams(
+    data_dir: Path, shingle_size: int
+) -> None:
+    articles = [a for lang in LANGUAGES for a in planted(corpus(data_dir, lang), "trim", lang)[0]]
+    texts = [p for a in articles for p in a.paragraphs]
+    article = np.repeat(np.arange(len(articles)), [len(a.paragraphs) for a in articles])
+    found = words_of(texts)
+    shingles = shingles_of(found, shingle_size)
+    eligible = found.per_paragraph >= PARAMS.min_words
+    pairs, share = pairs_within(found, shingles, article, eligible, 0.7)
+    expected = within_articles(*grams_of(found), article, eligible, 0.7)
+    assert len(pairs) >= 100  # the trimmed copies of every language
+    assert pairs.tolist() == expected[0].tolist() and share.tolist() == expected[1].tolist()
+
+
+def test_thai_containment_n_grams_are_the_sums_of_their_units(data_dir: Path) -> None:
+    texts = [p for a in corpus(data_dir, "th", 10) for p in a.paragraphs]
+    found = words_of(texts)
+    offsets, hashes = ngrams(found, 15)  # from prefix sums: longer than 6 units
+    for i, text in enumerate(texts):
+        units = found.hashes[found.owner == i]
+        expected = np.zeros(max(len(units) - 14, 0), dtype=np.uint64)
+        for k in range(15):  # term by term, as for short n-grams
+            expected = expected * MUL + units[k : k + len(expected)]
+        assert hashes[offsets[i] : offsets[i + 1]].tolist() == fmix64(expected).tolist()
+        assert len(set(fmix64(expected).tolist())) == len(gram_set(text))
 
 
 def test_a_trimmed_copy_in_another_article_is_contained(data_dir: Path) -> None:

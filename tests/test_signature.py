@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
+from dedup import signature
 from dedup.shingle import shingle, shingle_set
 from dedup.signature import EMPTY, permutations, signatures
 
@@ -28,6 +29,16 @@ def test_signatures_equal_datasketch_minhash(reuters: list) -> None:
         assert (reference.hashvalues == sig[:, i]).all()
         checked += 1
     assert checked > 50
+
+
+def test_a_paragraph_signs_the_same_in_any_batch(reuters: list) -> None:
+    long = " ".join(p for r in reuters[:400] for p in r["paragraphs"])  # > 16k shingles
+    texts = ["", "too short", *(p for r in reuters[:200] for p in r["paragraphs"]), long, ""]
+    together = signatures(shingle(texts, 5), 64, 1)
+    assert len(shingle([long], 5).hashes) > signature._CHUNK
+    for i, text in enumerate(texts):
+        assert (together[:, i] == signatures(shingle([text], 5), 64, 1)[:, 0]).all()
+    assert (together[:, 0] == EMPTY).all() and (together[:, 1] == EMPTY).all()
 
 
 def test_shingle_sets_match_python_word_ngrams(reuters: list) -> None:
