@@ -46,7 +46,8 @@ def signatures(shingles: Shingles, num_perm: int, seed: int) -> np.ndarray:
     """A (num_perm, paragraphs) uint32 matrix; a paragraph without shingles gets EMPTY.
 
     Whole paragraphs of about _CHUNK shingles at a time, in one reused block: each
-    paragraph's minimum is one segment of the block, written straight to its column.
+    paragraph's minimum is one segment of the block, written straight to its column. A
+    paragraph longer than _CHUNK is signed block by block (memory bounded by _CHUNK).
     """
     a, b = permutations(num_perm, seed)
     n = len(shingles)
@@ -61,7 +62,12 @@ def signatures(shingles: Shingles, num_perm: int, seed: int) -> np.ndarray:
         end = int(np.searchsorted(offsets, start + _CHUNK, side="right")) - 1
         end = min(max(end, first + 1), n)  # whole paragraphs; a longer one alone
         width = int(offsets[end]) - start
-        if width:
+        if width > _CHUNK:  # one long paragraph: its minimum block by block
+            for part in range(start, start + width, _CHUNK):
+                piece = mixed[None, part : min(part + _CHUNK, start + width)]
+                lowest = (a_col * piece + b_col).min(axis=1)
+                np.minimum(out[:, first], lowest, out=out[:, first])
+        elif width:
             if num_perm * width > len(buffer):  # a fresh array would be paged in each time
                 buffer = np.empty(num_perm * max(width, min(len(mixed), _CHUNK)), np.uint32)
             block = buffer[: num_perm * width].reshape(num_perm, width)

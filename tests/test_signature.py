@@ -41,6 +41,17 @@ def test_a_paragraph_signs_the_same_in_any_batch(reuters: list) -> None:
     assert (together[:, 0] == EMPTY).all() and (together[:, 1] == EMPTY).all()
 
 
+def test_a_paragraph_longer_than_a_block_signs_as_datasketch(reuters: list) -> None:
+    long = " ".join(p for r in reuters[:400] for p in r["paragraphs"])
+    found = shingle(["a short one of words to sign here today", long], 5)
+    assert len(found.of(1)) > 2 * signature._CHUNK
+    sig = signatures(found, 64, 1)
+    for i in (0, 1):
+        reference = MinHash(num_perm=64, seed=1, hashfunc=int, scheme="affine32")
+        reference.update_batch([int(h) for h in found.of(i).astype(np.uint32)])
+        assert (reference.hashvalues == sig[:, i]).all()
+
+
 def test_shingle_sets_match_python_word_ngrams(reuters: list) -> None:
     texts = [p for r in reuters[:500] for p in r["paragraphs"]]
     found = shingle(texts, 5)
