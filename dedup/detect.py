@@ -15,7 +15,7 @@ import dataclasses
 import functools
 import itertools
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -440,21 +440,33 @@ def _contained(
     for (a, b), share in found.items():
         if cluster_of[a] >= 0 and cluster_of[a] == cluster_of[b]:
             continue
-        earlier, later = (a, b) if rank[a] < rank[b] else (b, a)
-        outer, inner = (a, b) if hashed.words[a] >= hashed.words[b] else (b, a)
-        similarity = jaccard(hashed.shingle_set(a), hashed.shingle_set(b))
-        reported.append(
-            Contained(
-                outer=layout.member(outer, similarity),
-                inner=layout.member(inner, similarity),
-                containment=share,
-                similarity=similarity,
-                span=contain.span(layout.texts[outer], layout.texts[inner]),
-                changes=classify(layout.texts[earlier], layout.texts[later]),
-                inner_first=inner == earlier,
-            )
-        )
+        reported.append(contained_pair(a, b, share, rank, layout.texts, hashed, layout.member))
     return reported
+
+
+def contained_pair(
+    a: int,
+    b: int,
+    share: float,
+    rank: Sequence[int],
+    texts: Sequence[str],
+    hashed: Hashed,
+    member: Callable[[int, float], Member],
+) -> Contained:
+    """The contained pair of flat paragraphs a and b (`share`: its containment): the
+    longer is the outer; `member(p, similarity)` makes a report member of paragraph p."""
+    earlier, later = (a, b) if rank[a] < rank[b] else (b, a)
+    outer, inner = (a, b) if hashed.words[a] >= hashed.words[b] else (b, a)
+    similarity = jaccard(hashed.shingle_set(a), hashed.shingle_set(b))
+    return Contained(
+        outer=member(outer, similarity),
+        inner=member(inner, similarity),
+        containment=share,
+        similarity=similarity,
+        span=contain.span(texts[outer], texts[inner]),
+        changes=classify(texts[earlier], texts[later]),
+        inner_first=inner == earlier,
+    )
 
 
 def _standing(
