@@ -241,6 +241,8 @@ def _scan(
     collect: bool,
     started: float,
 ) -> Scanned:
+    if out is not None:
+        tables.prepare(out)
     listing = Listing()
     summaries_d, nodes_d, versions_d = [], [], []
     for number, unit in enumerate(

@@ -457,15 +457,17 @@ def _relations(
     rows, owner = rows[by_order], owner[by_order]
     places = _place(every.article[rows], every.paragraph[rows])
     sort = np.argsort(places)
-    in_pairs: dict[tuple[int, int], int] = {}
-    for pair in contained:
-        if pair.outer.article_index == pair.inner.article_index:
-            continue
-        for m in (pair.outer, pair.inner):
-            place = (m.article_index << 32) | m.paragraph
-            at = int(np.searchsorted(places[sort], place))
-            if at < len(places) and places[sort][at] == place:
-                in_pairs[(m.article_index, m.paragraph)] = int(owner[sort][at])
+    places, sorted_owner = places[sort], owner[sort]
+    across = [p for p in contained if p.outer.article_index != p.inner.article_index]
+    ends = [m for p in across for m in (p.outer, p.inner)]
+    wanted = np.array([(m.article_index << 32) | m.paragraph for m in ends], dtype=np.int64)
+    at = np.minimum(np.searchsorted(places, wanted), max(len(places) - 1, 0))
+    hit = places[at] == wanted if len(places) else np.zeros(len(wanted), dtype=bool)
+    in_pairs = {
+        (m.article_index, m.paragraph): int(sorted_owner[k])
+        for m, k, found in zip(ends, at.tolist(), hit.tolist(), strict=True)
+        if found
+    }
     comparable = articles.eligible - np.bincount(standing_places >> 32, minlength=len(articles.ids))
     return relations.find(
         _Stubs([every.ids[c] for c in order.tolist()], [every.quotes[c] for c in order.tolist()]),
