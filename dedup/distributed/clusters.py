@@ -95,6 +95,10 @@ def cluster(
     center = np.zeros(len(paragraph), dtype=bool)
     center[np.array(grouping.bounds[:-1], dtype=np.int64) + grouping.center] = True
     which = found.article[paragraph]
+    kinds: dict[tuple[str, ...], int] = {}
+    code = np.array([kinds.setdefault(c, len(kinds)) for c in grouping.changes], dtype=np.int64)
+    distinct = pa.array([list(c) for c in kinds], pa.list_(pa.string()))
+    substantive = np.array([not SUBSTANTIVE.isdisjoint(c) for c in kinds], dtype=bool)
     table = pa.Table.from_arrays(
         [
             pa.array(np.array(grouping.ids, dtype=object)[owner], pa.string()),
@@ -102,7 +106,7 @@ def cluster(
             pa.array(article[paragraph]),
             pa.array(found.position[paragraph]),
             pa.array(grouping.similarity),
-            pa.array([list(c) for c in grouping.changes], pa.list_(pa.string())),
+            distinct.take(pa.array(code, pa.int64())),
             pa.array(first),
             pa.array(center),
             pa.array(np.array(texts, dtype=object)[paragraph], pa.string()),
@@ -115,7 +119,7 @@ def cluster(
         np.array([int(i, 16) for i in grouping.ids], dtype=np.uint64)[owner],
         article[paragraph],
         found.position[paragraph],
-        np.array([not SUBSTANTIVE.isdisjoint(c) for c in grouping.changes], dtype=bool),
+        substantive[code] if len(code) else np.zeros(0, dtype=bool),
         [t if is_quote(t) else "" for t in (texts[p] for p in paragraph[first].tolist())],
     )
     cluster_of = np.full(n, -1, dtype=np.int64)

@@ -75,9 +75,12 @@ def _write_table(table: pa.Table, path: str) -> None:
 
 
 def prepare(out: str) -> None:
-    """Make the folder (and members/), dropping member parts a former scan left."""
+    """Make the folder (and members/), dropping the manifest and the member parts a
+    former scan left: the manifest is written last, when every table is whole."""
     if is_remote(out):
         return
+    if os.path.exists(os.path.join(out, "manifest.json")):
+        os.unlink(os.path.join(out, "manifest.json"))
     folder = os.path.join(out, "members")
     os.makedirs(folder, exist_ok=True)
     for name in os.listdir(folder):

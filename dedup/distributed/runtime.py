@@ -1,0 +1,83 @@
+"""Where the job runs: a local cluster of worker processes, or an existing Dask cluster.
+
+A local cluster has one single-threaded worker process per core (hashing is NumPy and
+Python, which a thread at a time runs), a memory limit per worker past which Dask
+spills results to disk, in the folder given. Dask's own log lines are kept to errors:
+the scan reports its progress itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import DedupError
+from ..workers import default_workers, interrupts_blocked
+
+CONNECT_SECONDS = 30
+
+
+def _quiet() -> None:
+    """Dask's warnings (memory, garbage collection, ports) off, in workers too."""
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+    for name in ("distributed", "dask"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+@contextlib.contextmanager
+def connected(
+    scheduler: str | None = None,
+    workers: int | None = None,
+    memory_limit: str | None = None,
+    spill: str | None = None,
+) -> Iterator[Any]:
+    """A distributed Client: of the scheduler at `scheduler` (tcp://host:port), or of a
+    local cluster of `workers` processes (default: every core), each limited to
+    `memory_limit` ("4GB"; default: the machine's memory shared out) and spilling to
+    `spill` (default: a folder under the current one, as Dask does).
+
+    Ctrl-C reaches this process only: the workers are started with it blocked, and
+    are stopped (or the job cancelled) by whoever catches it here.
+    """
+    _quiet()
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    try:
+        with interrupts_blocked():  # the workers and the client's thread must not take it
+            if scheduler:
+                client = Client(scheduler, timeout=CONNECT_SECONDS)
+            else:
+                cluster = LocalCluster(
+                    n_workers=workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=True,
+                    memory_limit=memory_limit or "auto",
+                    local_directory=spill,
+                    dashboard_address=":0",
+                )
+                client = Client(cluster)
+    except (OSError, TimeoutError) as err:
+        where = scheduler or "a local cluster"
+        raise DedupError(f"cannot reach the Dask scheduler at {where} ({err})") from None
+    except ValueError as err:  # a memory limit Dask cannot read
+        raise DedupError(f"cannot start the local Dask cluster: {err}") from None
+    try:
+        yield client
+    finally:
+        with interrupts_blocked():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def dashboard(client: Any, local: bool) -> str | None:
+    """The link to the cluster's dashboard, when it has one (a local one needs bokeh)."""
+    services = client.scheduler_info().get("services", {})
+    if "dashboard" not in services or (local and importlib.util.find_spec("bokeh") is None):
+        return None
+    return str(client.dashboard_link)
