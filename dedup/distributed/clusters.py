@@ -93,7 +93,9 @@ def cluster(
     first = np.zeros(len(paragraph), dtype=bool)
     first[grouping.bounds[:-1]] = True
     center = np.zeros(len(paragraph), dtype=bool)
-    center[np.array(grouping.bounds[:-1], dtype=np.int64) + grouping.center] = True
+    center[
+        np.array(grouping.bounds[:-1], dtype=np.int64) + np.array(grouping.center, dtype=np.int64)
+    ] = True
     which = found.article[paragraph]
     kinds: dict[tuple[str, ...], int] = {}
     code = np.array([kinds.setdefault(c, len(kinds)) for c in grouping.changes], dtype=np.int64)

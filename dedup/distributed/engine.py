@@ -34,7 +34,7 @@ from ..model import Article, ScanResult
 from . import components, nodes, tables
 from .clusters import Found, Miss, cluster
 from .finish import Findings, clusters_report, finish
-from .inputs import Columns, Listing, Unit, plan
+from .inputs import Columns, Listing, plan
 from .nodes import NodeSet
 from .partition import Summary, hash_unit
 
@@ -79,13 +79,6 @@ class _Runner:
         self.client = client
         self.progress = progress
         self.held: list[Any] = []
-
-    def scatter(self, value: Any) -> Any:
-        if self.client is None:
-            return value
-        future = self.client.scatter(value, hash=False)
-        self.held.append(future)
-        return future
 
     def persist(self, stage: str, items: list[Any], wait: bool = True) -> list[Any]:
         if self.client is None:
@@ -248,8 +241,7 @@ def _scan(
     for number, unit in enumerate(
         plan(paths, listing, options.unit_bytes, params.max_line, options.follow_links)
     ):
-        given: Unit | Any = runner.scatter(unit) if unit.lines or unit.data else unit
-        summary, found, kept = delayed(hash_unit, nout=3)(given, number, params, options.columns)
+        summary, found, kept = delayed(hash_unit, nout=3)(unit, number, params, options.columns)
         summary, found, kept = runner.persist("reading", [summary, found, kept], wait=False)
         summaries_d.append(summary)
         nodes_d.append(found)

@@ -12,8 +12,11 @@ import contextlib
 import importlib.util
 import logging
 import os
+import signal
 from collections.abc import Iterator
 from typing import Any
+
+from distributed import Client, LocalCluster, WorkerPlugin
 
 from ..errors import DedupError
 from ..workers import default_workers, interrupts_blocked
@@ -44,8 +47,6 @@ def connected(
     are stopped (or the job cancelled) by whoever catches it here.
     """
     _quiet()
-    from distributed import Client, LocalCluster
-
     cluster = None
     try:
         with interrupts_blocked():  # the workers and the client's thread must not take it
@@ -61,6 +62,7 @@ def connected(
                     dashboard_address=":0",
                 )
                 client = Client(cluster)
+                client.register_plugin(_LeaveInterruptsToTheDriver())
     except (OSError, TimeoutError) as err:
         where = scheduler or "a local cluster"
         raise DedupError(f"cannot reach the Dask scheduler at {where} ({err})") from None
@@ -73,6 +75,16 @@ def connected(
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+class _LeaveInterruptsToTheDriver(WorkerPlugin):
+    """In each local worker: ignore Ctrl-C (a terminal sends it to the whole process
+    group); the driver cancels the job and stops the workers."""
+
+    name = "dedup-leave-interrupts"
+
+    def setup(self, worker: Any) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def dashboard(client: Any, local: bool) -> str | None:
