@@ -157,8 +157,24 @@ def _split_labels(labelled: components.Edges, parts: int) -> list[components.Edg
     return [(node[order[a:b]], label[order[a:b]]) for a, b in itertools.pairwise(bounds)]
 
 
+def _clustered(
+    found: NodeSet, params: Params, offsets: np.ndarray, out: str | None, number: int
+) -> tuple[pa.Table, Found, list[Miss]]:
+    """`cluster`, its member rows written as part `number` of the tables in `out`."""
+    done = cluster(found, params, offsets)
+    if out is not None:
+        tables.write_members(done[0], out, number)
+    return done
+
+
 def _separate(
-    found: NodeSet, labelled: components.Edges, parts: int, params: Params, offsets: np.ndarray
+    found: NodeSet,
+    labelled: components.Edges,
+    parts: int,
+    params: Params,
+    offsets: np.ndarray,
+    out: str | None,
+    number: int,
 ) -> tuple[tuple[pa.Table, Found, list[Miss]], list[NodeSet]]:
     """Cluster the nodes in no candidate pair here; cut the others by component."""
     node, label = labelled
@@ -168,11 +184,14 @@ def _separate(
     linked = node[at] == found.nodes if len(node) else np.zeros(len(found.nodes), bool)
     alone = nodes.take(found, np.flatnonzero(~linked))
     joined = nodes.take(found, np.flatnonzero(linked))
-    return cluster(alone, params, offsets), nodes.split(joined, label[at][linked], parts)
+    done = _clustered(alone, params, offsets, out, number)
+    return done, nodes.split(joined, label[at][linked], parts)
 
 
-def _cluster_parts(parts: list[NodeSet], params: Params, offsets: np.ndarray) -> Any:
-    return cluster(nodes.combine(parts), params, offsets)
+def _cluster_parts(
+    parts: list[NodeSet], params: Params, offsets: np.ndarray, out: str | None, number: int
+) -> Any:
+    return _clustered(nodes.combine(parts), params, offsets, out, number)
 
 
 def _findings(result: tuple[pa.Table, Found, list[Miss]]) -> tuple[Found, list[Miss]]:
@@ -269,15 +288,17 @@ def _scan(
     labelled = _components(runner, edges, total, parts, options)
     del edges, rows
     separated = [
-        delayed(_separate, pure=True)(b, label, parts, params, offsets)
-        for b, label in zip(node_buckets, labelled, strict=True)
+        delayed(_separate, pure=True)(b, label, parts, params, offsets, out, k)
+        for k, (b, label) in enumerate(zip(node_buckets, labelled, strict=True))
     ]
     pieces = [_picked(s, 1) for s in separated]
     results = runner.persist(
         "clusters",
         [_picked(s, 0) for s in separated]
         + [
-            delayed(_cluster_parts, pure=True)([_picked(p, j) for p in pieces], params, offsets)
+            delayed(_cluster_parts, pure=True)(
+                [_picked(p, j) for p in pieces], params, offsets, out, parts + j
+            )
             for j in range(parts)
         ],
     )
@@ -312,10 +333,6 @@ def _scan(
     )
     counts_found = tables.counts(findings)
     if out is not None:
-        runner.gather(
-            "writing",
-            [delayed(tables.write_members)(t, out, k) for k, t in enumerate(member_tables)],
-        )
         tables.write(findings, out, params, listing.inputs, counts_found)
     result = None
     if collect:

@@ -16,12 +16,14 @@ import signal
 from collections.abc import Iterator
 from typing import Any
 
+import dask
 from distributed import Client, LocalCluster, WorkerPlugin
 
 from ..errors import DedupError
 from ..workers import default_workers, interrupts_blocked
 
 CONNECT_SECONDS = 30
+_ENVIRON = "distributed.nanny.pre-spawn-environ"
 
 
 def _quiet() -> None:
@@ -43,8 +45,8 @@ def connected(
     `memory_limit` ("4GB"; default: the machine's memory shared out) and spilling to
     `spill` (default: a folder under the current one, as Dask does).
 
-    Ctrl-C reaches this process only: the workers are started with it blocked, and
-    are stopped (or the job cancelled) by whoever catches it here.
+    Ctrl-C is for this process only (local workers ignore it, the client's thread has it
+    blocked): whoever catches it here cancels the job and stops the workers.
     """
     _quiet()
     cluster = None
@@ -53,14 +55,18 @@ def connected(
             if scheduler:
                 client = Client(scheduler, timeout=CONNECT_SECONDS)
             else:
-                cluster = LocalCluster(
-                    n_workers=workers or default_workers(),
-                    threads_per_worker=1,
-                    processes=True,
-                    memory_limit=memory_limit or "auto",
-                    local_directory=spill,
-                    dashboard_address=":0",
-                )
+                # Dask sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's
+                # adaptive mmap threshold: every large NumPy array is then mapped and
+                # faulted in anew (on a 1M-paragraph scan, a fifth of the workers' time).
+                with dask.config.set({f"{_ENVIRON}.MALLOC_TRIM_THRESHOLD_": None}):
+                    cluster = LocalCluster(
+                        n_workers=workers or default_workers(),
+                        threads_per_worker=1,
+                        processes=True,
+                        memory_limit=memory_limit or "auto",
+                        local_directory=spill,
+                        dashboard_address=":0",
+                    )
                 client = Client(cluster)
                 client.register_plugin(_LeaveInterruptsToTheDriver())
     except (OSError, TimeoutError) as err:
