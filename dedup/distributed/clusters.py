@@ -77,17 +77,17 @@ def cluster(
     cluster."""
     n = len(found)
     node_of = found.node_of
-    words = found.words[node_of]
+    words = found.nodes.words[node_of]
     rank = np.empty(n, dtype=np.int64)
-    rank[np.lexsort((found.position, found.seq, found.time))] = np.arange(n)
-    nodes = _nodes(words, found.digest, rank, params)
+    rank[np.lexsort((found.refs.position, found.refs.seq, found.refs.time))] = np.arange(n)
+    nodes = _nodes(words, found.refs.digest, rank, params)
     heads = nodes.heads
     hashed = _hashed(found, words, heads, params)
     pool = Workers(1)
     edges, near = verified_edges(hashed, heads, params, pool)
-    texts = [found.texts[i] for i in found.text.tolist()]
+    texts = [found.refs.texts[i] for i in found.refs.text.tolist()]
     grouping = group(nodes, edges, hashed, rank, texts, pool)
-    article = index_of(found.seq, offsets)
+    article = index_of(found.refs.seq, offsets)
     paragraph = grouping.paragraph
     owner = np.repeat(np.arange(len(grouping.ids)), np.diff(grouping.bounds))
     first = np.zeros(len(paragraph), dtype=bool)
@@ -96,7 +96,7 @@ def cluster(
     center[
         np.array(grouping.bounds[:-1], dtype=np.int64) + np.array(grouping.center, dtype=np.int64)
     ] = True
-    which = found.article[paragraph]
+    which = found.refs.article[paragraph]
     kinds: dict[tuple[str, ...], int] = {}
     code = np.array([kinds.setdefault(c, len(kinds)) for c in grouping.changes], dtype=np.int64)
     distinct = pa.array([list(c) for c in kinds], pa.list_(pa.string()))
@@ -104,32 +104,37 @@ def cluster(
     table = pa.Table.from_arrays(
         [
             pa.array(np.array(grouping.ids, dtype=object)[owner], pa.string()),
-            pa.array(np.array(found.ids, dtype=object)[which], pa.string()),
+            pa.array(np.array(found.refs.ids, dtype=object)[which], pa.string()),
             pa.array(article[paragraph]),
-            pa.array(found.position[paragraph]),
+            pa.array(found.refs.position[paragraph]),
             pa.array(grouping.similarity),
             distinct.take(pa.array(code, pa.int64())),
             pa.array(first),
             pa.array(center),
             pa.array(np.array(texts, dtype=object)[paragraph], pa.string()),
-            pa.array(np.array(found.sources, dtype=object)[which], pa.string()),
-            pa.array(np.array(found.lines, dtype=object)[which], pa.int64()),
+            pa.array(np.array(found.refs.sources, dtype=object)[which], pa.string()),
+            pa.array(np.array(found.refs.lines, dtype=object)[which], pa.int64()),
         ],
         schema=MEMBERS,
     )
     summary = Found(
         np.array([int(i, 16) for i in grouping.ids], dtype=np.uint64)[owner],
         article[paragraph],
-        found.position[paragraph],
+        found.refs.position[paragraph],
         substantive[code] if len(code) else np.zeros(0, dtype=bool),
         [t if is_quote(t) else "" for t in (texts[p] for p in paragraph[first].tolist())],
     )
     cluster_of = np.full(n, -1, dtype=np.int64)
     cluster_of[paragraph] = owner
-    ids, sources, lines, position = found.ids, found.sources, found.lines, found.position
+    ids, sources, lines, position = (
+        found.refs.ids,
+        found.refs.sources,
+        found.refs.lines,
+        found.refs.position,
+    )
 
     def member(p: int, similarity: float) -> Member:
-        a = int(found.article[p])
+        a = int(found.refs.article[p])
         place = int(position[p])
         return Member(
             ids[a], place, similarity, texts[p], int(article[p]), (), sources[a], lines[a]
@@ -144,7 +149,7 @@ def cluster(
         if cluster_of[a] >= 0 and cluster_of[a] == cluster_of[b]:
             continue
         key = (int(article[a]), int(position[a]), int(article[b]), int(position[b]))
-        order = (int(found.nodes[i]), int(found.nodes[j]))
+        order = (int(found.nodes.nodes[i]), int(found.nodes.nodes[j]))
         misses.append((order, key, contained_pair(a, b, 1.0, ranks, texts, hashed, member)))
     return table, summary, misses
 
@@ -154,11 +159,11 @@ def _hashed(found: NodeSet, words: np.ndarray, heads: np.ndarray, params: Params
     node's head (the only paragraphs they are read at), none elsewhere."""
     n = len(found)
     keys = np.zeros((params.bands, n), dtype=np.uint64)
-    keys[:, heads] = found.keys
+    keys[:, heads] = found.nodes.keys
     sizes = np.zeros(n, dtype=np.int64)
-    sizes[heads] = np.diff(found.offsets)
+    sizes[heads] = np.diff(found.nodes.offsets)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
     empty = np.empty((0, 2), dtype=np.int64)
-    batch = Batch(words, found.digest, keys, offsets, found.hashes, empty, np.empty(0))
+    batch = Batch(words, found.refs.digest, keys, offsets, found.nodes.hashes, empty, np.empty(0))
     return Hashed([batch], params.bands)

@@ -38,8 +38,8 @@ from .inputs import Columns, Listing, plan
 from .nodes import NodeSet
 from .partition import Summary, hash_unit
 
-UNIT_BYTES = 32 << 20
-"""Input bytes per unit (about 200,000 paragraphs of wire copy as JSON Lines)."""
+UNIT_BYTES = 48 << 20
+"""Input bytes per unit (about 300,000 paragraphs of wire copy as JSON Lines)."""
 IN_MEMORY_EDGES = 100_000_000
 """Candidate edges labelled on one worker (1.6 GB); more go through large-star/small-star."""
 
@@ -141,10 +141,6 @@ def _picked(item: Any, k: int) -> Any:
     return delayed(_pick, pure=True)(item, k)
 
 
-def _split_by_digest(found: NodeSet, parts: int) -> list[NodeSet]:
-    return nodes.split(found, found.nodes, parts)
-
-
 def _edge_count(edges: components.Edges) -> int:
     return len(edges[0])
 
@@ -180,8 +176,9 @@ def _separate(
     node, label = labelled
     order = np.argsort(node)
     node, label = node[order], label[order]
-    at = np.minimum(np.searchsorted(node, found.nodes), max(len(node) - 1, 0))
-    linked = node[at] == found.nodes if len(node) else np.zeros(len(found.nodes), bool)
+    digests = found.nodes.nodes
+    at = np.minimum(np.searchsorted(node, digests), max(len(node) - 1, 0))
+    linked = node[at] == digests if len(node) else np.zeros(len(digests), bool)
     alone = nodes.take(found, np.flatnonzero(~linked))
     joined = nodes.take(found, np.flatnonzero(linked))
     done = _clustered(alone, params, offsets, out, number)
@@ -273,12 +270,16 @@ def _scan(
     units = len(summaries)
     parts = buckets(units)
 
-    split = [delayed(_split_by_digest, pure=True)(found, parts) for found in nodes_d]
     node_buckets = runner.persist(
         "nodes",
-        [delayed(nodes.combine, pure=True)([_picked(s, k) for s in split]) for k in range(parts)],
+        [
+            delayed(nodes.bucket, pure=True)(
+                [delayed(nodes.piece, pure=True)(refs, k, parts) for refs in nodes_d], params
+            )
+            for k in range(parts)
+        ],
     )
-    del nodes_d, split
+    del nodes_d
     rows = [delayed(nodes.band_rows, pure=True)(b, parts) for b in node_buckets]
     edges = runner.persist(
         "bands",

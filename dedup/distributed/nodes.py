@@ -1,9 +1,11 @@
-"""Eligible paragraphs with the hashes of their nodes, as one movable piece of an archive.
+"""Eligible paragraphs by node, as movable pieces of an archive.
 
 A node is a distinct normalized text (one digest), as in the single-process scan. A
-`NodeSet` holds, for some nodes, every paragraph (ref) that has their text, and each
-node's hashes once: its band keys and shingles. Pieces are split by a key per node
-(digest, band key, component) and combined again on the other side of a shuffle.
+`Refs` holds paragraphs (refs) with their text and where they come from; the node
+shuffle brings every ref of a node together, and there each node is hashed once, from
+its earliest copy's text (`Nodes`: its words, band keys and shingles), however many
+stories carry it. Only texts travel: hashes are made again where they are needed,
+which costs less than moving them.
 """
 
 from __future__ import annotations
@@ -15,22 +17,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..hashing import Hashed
-from ..lsh import ramp
+from ..config import Params
+from ..hashing import CHUNK
+from ..lsh import band_keys, ramp
+from ..shingle import shingles_of, words_of
+from ..signature import signatures
 
 SEQ_BITS = 24
 """An article's `seq` is its unit's number << SEQ_BITS | its place in the unit: input order."""
 
 
 @dataclass(frozen=True, slots=True)
-class NodeSet:
-    """Paragraphs (refs) sorted by node, then by presentation order, and their nodes.
-
-    Per ref: `digest` (its node), `time` (the article's publication time, inf when
-    unknown), `seq` (its article), `position` (in the article), `text` (index into
-    `texts`) and `article` (index into `ids`, `sources`, `lines`). Per node, sorted by
-    digest: `nodes`, `words`, `keys` (bands, n) and shingles (`offsets`, `hashes`).
-    """
+class Refs:
+    """Paragraphs: per ref its node (`digest`), its article's publication time (`time`,
+    inf when unknown) and `seq`, its `position` in the article, its text (index into
+    `texts`) and article (index into `ids`, `sources`, `lines`)."""
 
     digest: np.ndarray
     time: np.ndarray
@@ -42,19 +43,38 @@ class NodeSet:
     ids: list[str]
     sources: list[str]
     lines: list[int | None]
+
+    def __len__(self) -> int:
+        return len(self.digest)
+
+
+@dataclass(frozen=True, slots=True)
+class Nodes:
+    """Nodes sorted by digest: `nodes` (the digests), `words`, band `keys` (bands, n)
+    and shingles (`offsets`, `hashes`: CSR, in text order), hashed from a copy's text."""
+
     nodes: np.ndarray
     words: np.ndarray
     keys: np.ndarray
     offsets: np.ndarray
     hashes: np.ndarray
 
+
+@dataclass(frozen=True, slots=True)
+class NodeSet:
+    """Refs sorted by node, then in presentation order (time, seq, position), with
+    their nodes."""
+
+    refs: Refs
+    nodes: Nodes
+
     def __len__(self) -> int:
-        return len(self.digest)
+        return len(self.refs)
 
     @property
     def node_of(self) -> np.ndarray:
-        """The node (index into `nodes`) of each ref."""
-        return np.searchsorted(self.nodes, self.digest)
+        """The node (index into `nodes.nodes`) of each ref."""
+        return np.searchsorted(self.nodes.nodes, self.refs.digest)
 
 
 def _csr(
@@ -67,161 +87,142 @@ def _csr(
     return out, hashes[np.repeat(starts, sizes) + ramp(sizes)]
 
 
-def of_unit(
-    hashed: Hashed,
-    eligible: np.ndarray,
-    time: np.ndarray,
-    seq: np.ndarray,
-    position: np.ndarray,
-    article: np.ndarray,
-    texts: Sequence[str],
-    ids: list[str],
-    sources: list[str],
-    lines: list[int | None],
-) -> NodeSet:
-    """The NodeSet of a unit's eligible paragraphs (flat indices `eligible`; the other
-    arrays are per flat paragraph, `ids`, `sources` and `lines` per article)."""
-    digest = hashed.digests[eligible]
-    nodes, first = np.unique(digest, return_index=True)
-    heads = eligible[first]
-    offsets, hashes = hashed.gather(heads)
-    unsorted = NodeSet(
-        digest,
-        time[eligible],
-        seq[eligible],
-        position[eligible],
-        eligible,
-        article[eligible],
-        list(texts),
-        ids,
-        sources,
-        lines,
-        nodes,
-        hashed.words[heads],
-        hashed.keys[:, heads],
-        offsets,
-        hashes,
-    )
-    return _compact(_sorted(unsorted))
-
-
-def _sorted(found: NodeSet) -> NodeSet:
-    order = np.lexsort((found.position, found.seq, found.time, found.digest))
-    return dataclasses.replace(
-        found,
-        digest=found.digest[order],
-        time=found.time[order],
-        seq=found.seq[order],
-        position=found.position[order],
-        text=found.text[order],
-        article=found.article[order],
-    )
-
-
-def _compact(found: NodeSet) -> NodeSet:
-    """Only the texts and articles its refs use."""
-    texts, text = np.unique(found.text, return_inverse=True)
-    articles, article = np.unique(found.article, return_inverse=True)
-    every_id, every_source, every_line = found.ids, found.sources, found.lines
-    return NodeSet(
-        found.digest,
-        found.time,
-        found.seq,
-        found.position,
+def _refs_taken(refs: Refs, rows: np.ndarray) -> Refs:
+    """These refs, with only the texts and articles they use."""
+    texts, text = np.unique(refs.text[rows], return_inverse=True)
+    articles, article = np.unique(refs.article[rows], return_inverse=True)
+    return Refs(
+        refs.digest[rows],
+        refs.time[rows],
+        refs.seq[rows],
+        refs.position[rows],
         text.astype(np.int64),
         article.astype(np.int64),
-        [found.texts[i] for i in texts.tolist()],
-        [every_id[i] for i in articles.tolist()],
-        [every_source[i] for i in articles.tolist()],
-        [every_line[i] for i in articles.tolist()],
-        found.nodes,
-        found.words,
-        found.keys,
-        found.offsets,
-        found.hashes,
+        [refs.texts[i] for i in texts.tolist()],
+        [refs.ids[i] for i in articles.tolist()],
+        [refs.sources[i] for i in articles.tolist()],
+        [refs.lines[i] for i in articles.tolist()],
     )
+
+
+def piece(refs: Refs, part: int, parts: int) -> Refs:
+    """The refs whose digest falls in `part` of `parts` (digest % parts)."""
+    return _refs_taken(refs, np.flatnonzero(refs.digest % np.uint64(parts) == part))
+
+
+def _sorted(refs: Refs) -> Refs:
+    order = np.lexsort((refs.position, refs.seq, refs.time, refs.digest))
+    return dataclasses.replace(
+        refs,
+        digest=refs.digest[order],
+        time=refs.time[order],
+        seq=refs.seq[order],
+        position=refs.position[order],
+        text=refs.text[order],
+        article=refs.article[order],
+    )
+
+
+def _joined(parts: Sequence[Refs]) -> Refs:
+    """One Refs of several; equal texts kept once."""
+    distinct: dict[str, int] = {}
+    text = np.concatenate(
+        [np.empty(0, np.int64)]
+        + [
+            np.array([distinct.setdefault(t, len(distinct)) for t in p.texts], np.int64)[p.text]
+            for p in parts
+        ]
+    )
+    base = np.cumsum([0, *(len(p.ids) for p in parts)])[:-1]
+    return Refs(
+        np.concatenate([np.empty(0, np.uint64), *(p.digest for p in parts)]),
+        np.concatenate([np.empty(0), *(p.time for p in parts)]),
+        np.concatenate([np.empty(0, np.int64), *(p.seq for p in parts)]),
+        np.concatenate([np.empty(0, np.int64), *(p.position for p in parts)]),
+        text,
+        np.concatenate(
+            [np.empty(0, np.int64), *(p.article + b for p, b in zip(parts, base, strict=True))]
+        ),
+        list(distinct),
+        [i for p in parts for i in p.ids],
+        [s for p in parts for s in p.sources],
+        [line for p in parts for line in p.lines],
+    )
+
+
+def hashed(
+    texts: Sequence[str], params: Params
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(words, band keys, offsets, hashes) of these paragraphs, as `hashing.hash_batch`
+    makes them (in batches of CHUNK, to bound the signatures' memory)."""
+    words, keys, sizes, hashes = [np.empty(0, np.int64)], [], [np.empty(0, np.int64)], []
+    for start in range(0, len(texts), CHUNK):
+        found = shingles_of(words_of(texts[start : start + CHUNK]), params.shingle_size)
+        signed = signatures(found, params.num_perm, params.seed)
+        keys.append(band_keys(signed, params.bands, params.rows))
+        words.append(found.words)
+        sizes.append(np.diff(found.offsets))
+        hashes.append(found.hashes)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.concatenate(sizes), out=offsets[1:])
+    return (
+        np.concatenate(words),
+        np.concatenate([np.empty((params.bands, 0), np.uint64), *keys], axis=1),
+        offsets,
+        np.concatenate([np.empty(0, np.uint64), *hashes]),
+    )
+
+
+def bucket(parts: Sequence[Refs], params: Params) -> NodeSet:
+    """The refs of whole nodes brought together, each node hashed from its earliest copy."""
+    refs = _sorted(_joined(parts))
+    first = (
+        np.flatnonzero(np.r_[True, refs.digest[1:] != refs.digest[:-1]])
+        if len(refs)
+        else np.empty(0, np.int64)
+    )
+    words, keys, offsets, hashes = hashed(
+        [refs.texts[i] for i in refs.text[first].tolist()], params
+    )
+    return NodeSet(refs, Nodes(refs.digest[first], words, keys, offsets, hashes))
 
 
 def take(found: NodeSet, nodes: np.ndarray) -> NodeSet:
-    """The NodeSet of these nodes (indices into `found.nodes`, ascending), compacted."""
-    wanted = np.zeros(len(found.nodes), dtype=bool)
+    """The NodeSet of these nodes (indices into `found.nodes.nodes`, ascending)."""
+    wanted = np.zeros(len(found.nodes.nodes), dtype=bool)
     wanted[nodes] = True
-    refs = np.flatnonzero(wanted[found.node_of])
-    offsets, hashes = _csr(found.offsets, found.hashes, nodes)
-    return _compact(
-        NodeSet(
-            found.digest[refs],
-            found.time[refs],
-            found.seq[refs],
-            found.position[refs],
-            found.text[refs],
-            found.article[refs],
-            found.texts,
-            found.ids,
-            found.sources,
-            found.lines,
-            found.nodes[nodes],
-            found.words[nodes],
-            found.keys[:, nodes],
-            offsets,
-            hashes,
-        )
+    refs = _refs_taken(found.refs, np.flatnonzero(wanted[found.node_of]))
+    offsets, hashes = _csr(found.nodes.offsets, found.nodes.hashes, nodes)
+    had = found.nodes
+    return NodeSet(
+        refs, Nodes(had.nodes[nodes], had.words[nodes], had.keys[:, nodes], offsets, hashes)
     )
 
 
 def split(found: NodeSet, key: np.ndarray, parts: int) -> list[NodeSet]:
     """The NodeSet cut in `parts` by a uint64 key per node (key % parts)."""
-    bucket = (key % np.uint64(parts)).astype(np.int64)
-    order = np.argsort(bucket, kind="stable")
-    bounds = np.searchsorted(bucket[order], np.arange(parts + 1))
-    return [take(found, order[a:b]) for a, b in itertools.pairwise(bounds)]
+    bucket_of = (key % np.uint64(parts)).astype(np.int64)
+    order = np.argsort(bucket_of, kind="stable")
+    bounds = np.searchsorted(bucket_of[order], np.arange(parts + 1))
+    return [take(found, np.sort(order[a:b])) for a, b in itertools.pairwise(bounds)]
 
 
 def combine(parts: Sequence[NodeSet]) -> NodeSet:
-    """One NodeSet of several; a node held by several parts is kept once."""
+    """One NodeSet of several holding distinct nodes."""
     if len(parts) == 1:
         return parts[0]
-    text_base = np.cumsum([0, *(len(p.texts) for p in parts)])[:-1]
-    article_base = np.cumsum([0, *(len(p.ids) for p in parts)])[:-1]
-    every = np.concatenate([np.empty(0, np.uint64), *(p.nodes for p in parts)])
-    nodes, first = np.unique(every, return_index=True)
-    sizes = np.concatenate([np.empty(0, np.int64), *(np.diff(p.offsets) for p in parts)])
+    refs = _sorted(_joined([p.refs for p in parts]))
+    nodes = np.concatenate([np.empty(0, np.uint64), *(p.nodes.nodes for p in parts)])
+    order = np.argsort(nodes, kind="stable")
+    sizes = np.concatenate([np.empty(0, np.int64), *(np.diff(p.nodes.offsets) for p in parts)])
     offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    hashes = np.concatenate([np.empty(0, np.uint64), *(p.hashes for p in parts)])
-    offsets, hashes = _csr(offsets, hashes, first)
-    bands = parts[0].keys.shape[0]
-    return _sorted(
-        NodeSet(
-            np.concatenate([np.empty(0, np.uint64), *(p.digest for p in parts)]),
-            np.concatenate([np.empty(0), *(p.time for p in parts)]),
-            np.concatenate([np.empty(0, np.int64), *(p.seq for p in parts)]),
-            np.concatenate([np.empty(0, np.int64), *(p.position for p in parts)]),
-            np.concatenate(
-                [
-                    np.empty(0, np.int64),
-                    *(p.text + b for p, b in zip(parts, text_base, strict=True)),
-                ]
-            ),
-            np.concatenate(
-                [
-                    np.empty(0, np.int64),
-                    *(p.article + b for p, b in zip(parts, article_base, strict=True)),
-                ]
-            ),
-            [t for p in parts for t in p.texts],
-            [i for p in parts for i in p.ids],
-            [s for p in parts for s in p.sources],
-            [line for p in parts for line in p.lines],
-            nodes,
-            np.concatenate([np.empty(0, np.int64), *(p.words for p in parts)])[first],
-            np.concatenate([np.empty((bands, 0), np.uint64), *(p.keys for p in parts)], axis=1)[
-                :, first
-            ],
-            offsets,
-            hashes,
-        )
-    )
+    hashes = np.concatenate([np.empty(0, np.uint64), *(p.nodes.hashes for p in parts)])
+    offsets, hashes = _csr(offsets, hashes, order)
+    bands = parts[0].nodes.keys.shape[0]
+    keys = np.concatenate([np.empty((bands, 0), np.uint64), *(p.nodes.keys for p in parts)], axis=1)
+    words = np.concatenate([np.empty(0, np.int64), *(p.nodes.words for p in parts)])
+    return NodeSet(refs, Nodes(nodes[order], words[order], keys[:, order], offsets, hashes))
 
 
 def band_rows(found: NodeSet, parts: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -230,11 +231,11 @@ def band_rows(found: NodeSet, parts: int) -> list[tuple[np.ndarray, np.ndarray]]
     The band itself is left out: a key shared across two bands (a 64-bit collision of
     keys already mixed with their band) only joins two components, which are bounds
     on the work, never decisions."""
-    keys = found.keys.ravel()
-    digests = np.tile(found.nodes, found.keys.shape[0])
-    bucket = (keys % np.uint64(parts)).astype(np.int64)
-    order = np.argsort(bucket, kind="stable")
-    bounds = np.searchsorted(bucket[order], np.arange(parts + 1)).tolist()
+    keys = found.nodes.keys.ravel()
+    digests = np.tile(found.nodes.nodes, found.nodes.keys.shape[0])
+    bucket_of = (keys % np.uint64(parts)).astype(np.int64)
+    order = np.argsort(bucket_of, kind="stable")
+    bounds = np.searchsorted(bucket_of[order], np.arange(parts + 1)).tolist()
     return [(keys[order[a:b]], digests[order[a:b]]) for a, b in itertools.pairwise(bounds)]
 
 

@@ -23,7 +23,7 @@ from ..hashing import Hashed, hash_batch
 from ..model import Article, Contained, ShortRepeat, Story
 from . import inputs
 from .inputs import Columns, Event, Unit
-from .nodes import SEQ_BITS, NodeSet, of_unit
+from .nodes import SEQ_BITS, Refs
 
 Furniture = tuple[int, int, str, str, str, bool]
 """(article, paragraph, kind, label, text, eligible): a paragraph furniture by its form."""
@@ -59,7 +59,7 @@ class Summary:
 
 def hash_unit(
     unit: Unit, number: int, params: Params, columns: Columns
-) -> tuple[Summary, NodeSet, dict[int, Article]]:
+) -> tuple[Summary, Refs, dict[int, Article]]:
     """Read and hash a unit: its summary, its eligible paragraphs, and the articles that
     can be versions of a story (by the unit's index)."""
     articles, events = inputs.read(unit, params.max_line, columns)
@@ -71,13 +71,13 @@ def hash_unit(
     times = np.array([f[0] if f else np.inf for f in found], dtype=float)
     seq = (number << SEQ_BITS) + np.arange(len(articles), dtype=np.int64)
     eligible = np.flatnonzero(hashed.words >= params.min_words)
-    nodes = of_unit(
-        hashed,
+    refs = Refs(
+        hashed.digests[eligible],
+        times[layout.article[eligible]],
+        seq[layout.article[eligible]],
+        layout.position[eligible],
         eligible,
-        times[layout.article],
-        seq[layout.article],
-        layout.position,
-        layout.article,
+        layout.article[eligible],
         layout.texts,
         layout.ids,
         layout.sources,
@@ -115,4 +115,4 @@ def hash_unit(
         short_repeat_rows(layout, hashed.words, hashed.digests, params),
         _contained(layout, hashed, [], [-1] * len(layout.texts)),
     )
-    return summary, nodes, versions
+    return summary, refs, versions
