@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -292,26 +293,33 @@ def _furniture_entries(
 
 def _members_by_cluster(table: pa.Table) -> dict[str, tuple[tuple[Member, ...], int]]:
     """Report members of member rows (a cluster's rows together, in member order), and
-    the index of each cluster's center among them."""
-    found: dict[str, list[Member]] = {}
-    center: dict[str, int] = {}
-    for row in table.to_pylist():
-        mine = found.setdefault(row["cluster"], [])
-        if row["center"]:
-            center[row["cluster"]] = len(mine)
-        mine.append(
-            Member(
-                row["article"],
-                row["paragraph"],
-                row["similarity"],
-                row["text"],
-                row["article_index"],
-                tuple(row["changes"]),
-                row["source"],
-                row["line"],
-            )
+    the index of each cluster's center among them (read a column at a time)."""
+    cluster = table.column("cluster").to_pylist()
+    center = table.column("center").to_numpy(zero_copy_only=False)
+    members = list(
+        map(
+            Member._make,
+            zip(
+                table.column("article").to_pylist(),
+                table.column("paragraph").to_pylist(),
+                table.column("similarity").to_pylist(),
+                table.column("text").to_pylist(),
+                table.column("article_index").to_pylist(),
+                map(tuple, table.column("changes").to_pylist()),
+                table.column("source").to_pylist(),
+                table.column("line").to_pylist(),
+                strict=True,
+            ),
         )
-    return {cluster: (tuple(members), center[cluster]) for cluster, members in found.items()}
+    )
+    starts = [i for i in range(len(cluster)) if i == 0 or cluster[i] != cluster[i - 1]]
+    found = {}
+    for start, end in itertools.pairwise([*starts, len(cluster)]):
+        found[cluster[start]] = (
+            tuple(members[start:end]),
+            int(np.flatnonzero(center[start:end])[0]),
+        )
+    return found
 
 
 def _story_labels(every: Clusters, story_of: Mapping[int, str]) -> list[str | None]:
