@@ -7,6 +7,7 @@ input order, a worker killed mid-job; Ctrl-C cancels it (exit 130)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gzip
 import json
 import os
@@ -385,3 +386,49 @@ def test_the_library_and_the_single_process_scan_never_import_dask() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=HANG, cwd=root
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _repeats(rows: list[dict[str, Any]]) -> dict[tuple[str, int], float]:
+    return {(r["article"], r["paragraph"]): round(r["similarity"], 4) for r in rows}
+
+
+def test_new_stories_against_the_archive_and_a_filter_index_from_it(
+    tmp_path: Path, synchronous: None, dedup: Any
+) -> None:
+    """The day's stories checked against an archive scanned with its nodes: each of
+    their paragraphs that the pre-ingest filter finds in an index of the archive, with
+    the same similarity; and an index loaded from the scan finds the same."""
+    from dedup import Filter, open_index
+    from dedup.index import hash_articles
+
+    found = records()
+    random.Random(5).shuffle(found)
+    old = [str(p) for p in shards(tmp_path / "old", found[:140], 2)]
+    new = [str(p) for p in shards(tmp_path / "new", found[140:], 1)]
+    archive, today = tmp_path / "archive", tmp_path / "today"
+    scan_archive(old, Params(), options=Options(nodes=True), out=str(archive), collect=False)
+    done = scan_archive(new, Params(), options=Options(against=str(archive)), out=str(today))
+    checked = _repeats(pq.read_table(today / "archive.parquet").to_pylist())
+    assert done.counts["archive"] == len(checked) > 20
+
+    def filtered(spec: Path) -> dict[tuple[str, int], float]:
+        """What the filter finds in the index for each paragraph, checked alone."""
+        found = {}
+        with open_index(str(spec), Params()) as index:
+            checker = Filter(index, flag_versions=True)
+            for article in iter_articles(new, Diagnostics()):
+                for k, text in enumerate(article.paragraphs):
+                    alone = dataclasses.replace(article, paragraphs=(text,), story=None)
+                    for d in checker.check(alone, add=False).duplicates:
+                        found[(article.id, k)] = round(d.similarity, 4)
+        return found
+
+    every = tmp_path / "every"
+    with open_index(str(every), Params()) as index:
+        articles = list(iter_articles(old, Diagnostics()))
+        for article, hashed in zip(articles, hash_articles(articles, Params()), strict=True):
+            index.add(article, hashed)
+    assert checked == filtered(every)
+    loaded = tmp_path / "loaded"
+    assert dedup("index", "from-scan", archive, "--index", loaded, "-q").status == 0
+    assert filtered(loaded) == checked

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from typing import Any
 import click
 
 from ..errors import DedupError
-from .common import F, Run, UsageError, interruptible, say
+from ..index import open_index
+from .common import F, Run, UsageError, engine_options, interruptible, make_run, say
+from .filter import index_group, index_options
 
 EXTRA = "pip install 'dedup[dask]'"
 
@@ -25,6 +28,8 @@ class Settings:
     out: str | None
     id_column: str
     text_column: str | None
+    keep_nodes: bool
+    against: str | None
 
 
 def archive_options(command: F) -> F:
@@ -60,6 +65,18 @@ def archive_options(command: F) -> F:
             "manifest.json) to this folder (Dask engine; with --format, the report too).",
         ),
         click.option(
+            "--keep-nodes",
+            is_flag=True,
+            help="Also write nodes/ to --out: every distinct paragraph, hashed, for checking "
+            "new stories against the archive (--against) and loading a filter index "
+            "(dedup index from-scan).",
+        ),
+        click.option(
+            "--against",
+            help="The tables of an archive scanned with --keep-nodes: write archive.parquet "
+            "to --out, each paragraph of PATHS that repeats the archive (Dask engine).",
+        ),
+        click.option(
             "--id-column",
             default="id",
             show_default=True,
@@ -86,8 +103,12 @@ def settings(kwargs: dict[str, Any]) -> Settings | None:
         kwargs.pop("out"),
         kwargs.pop("id_column"),
         kwargs.pop("text_column"),
+        kwargs.pop("keep_nodes"),
+        kwargs.pop("against"),
     )
     if engine == "dask" or found.scheduler:
+        if (found.keep_nodes or found.against) and not found.out:
+            raise UsageError(f"{'--against' if found.against else '--keep-nodes'} needs --out")
         return found
     given = [
         name
@@ -96,6 +117,8 @@ def settings(kwargs: dict[str, Any]) -> Settings | None:
             ("--spill-dir", found.spill),
             ("--out", found.out),
             ("--text-column", found.text_column),
+            ("--keep-nodes", found.keep_nodes),
+            ("--against", found.against),
         )
         if value
     ]
@@ -113,7 +136,10 @@ def scan_archive(
     except ImportError as err:
         raise DedupError(f"the Dask engine needs {err.name} ({EXTRA})") from None
     options = Options(
-        columns=Columns(found.id_column, found.text_column), follow_links=follow_links
+        columns=Columns(found.id_column, found.text_column),
+        follow_links=follow_links,
+        nodes=found.keep_nodes,
+        against=found.against,
     )
     with runtime.connected(found.scheduler, run.workers, found.memory_limit, found.spill) as client:
         link = runtime.dashboard(client, local=found.scheduler is None)
@@ -142,9 +168,43 @@ def _cancelled(out: str | None) -> Callable[[], str]:
 
 def summary_line(counts: dict[str, int], out: str, seconds: float) -> str:
     """What a scan that wrote its tables says on stderr."""
-    return (
+    checked = (
+        f"{counts['archive']:,} paragraphs repeat the archive · " if "archive" in counts else ""
+    )
+    return checked + (
         f"dedup: {counts['articles']:,} articles · {counts['paragraphs']:,} paragraphs · "
         f"{counts['clusters']:,} clusters ({counts['clustered_paragraphs']:,} paragraphs) · "
         f"{counts['relations']:,} story relations · {counts['standing']:,} standing texts · "
         f"{seconds:.1f} s; tables in {os.path.normpath(out) if '://' not in out else out}"
     )
+
+
+@index_group.command(name="from-scan")
+@click.argument("tables")
+@index_options()
+@engine_options
+def from_scan(tables: str, spec: str | None, prefix: str, **kwargs: Any) -> int:
+    """Load a filter index from the tables of a scan (dedup scan --keep-nodes --out TABLES):
+    every archive article with the paragraphs it first carried, without reading the
+    archive again."""
+    run = make_run(kwargs)
+    try:
+        from ..distributed import load
+    except ImportError as err:
+        raise DedupError(f"loading from a scan needs {err.name} ({EXTRA})") from None
+    if not spec:
+        raise UsageError("give --index PATH or --index redis://HOST:PORT/DB, or set DEDUP_INDEX")
+    added = 0
+    found = load.articles(tables, run.params)
+    with (
+        open_index(spec, run.params, prefix) as index,
+        interruptible(lambda: f"{added:,} articles added, in whole batches; none after them"),
+    ):
+        while batch := list(itertools.islice(found, index.batch)):
+            with index.transaction():  # each batch goes in whole or not at all
+                for article, hashed in batch:
+                    index.add(article, hashed)
+            added += len(batch)
+    if not run.quiet:
+        say(f"dedup: added {added:,} articles from {tables}")
+    return run.status(False)

@@ -70,11 +70,11 @@ order, and the pair."""
 
 
 def cluster(
-    found: NodeSet, params: Params, offsets: np.ndarray
-) -> tuple[pa.Table, Found, list[Miss]]:
+    found: NodeSet, params: Params, offsets: np.ndarray, with_nodes: bool = False
+) -> tuple[pa.Table, Found, list[Miss], pa.Table | None]:
     """The clusters of whole components: their members as a table, what the driver
-    needs of them, and the near misses (contained pairs across articles) not inside one
-    cluster."""
+    needs of them, the near misses (contained pairs across articles) not inside one
+    cluster, and (`with_nodes`) the nodes as a table (`NODES`)."""
     n = len(found)
     node_of = found.node_of
     words = found.nodes.words[node_of]
@@ -151,7 +151,54 @@ def cluster(
         key = (int(article[a]), int(position[a]), int(article[b]), int(position[b]))
         order = (int(found.nodes.nodes[i]), int(found.nodes.nodes[j]))
         misses.append((order, key, contained_pair(a, b, 1.0, ranks, texts, hashed, member)))
-    return table, summary, misses
+    listed = None
+    if with_nodes:
+        named = np.array([None, *grouping.ids], dtype=object)
+        listed = _nodes_table(found, heads, texts, article, named[cluster_of[heads] + 1])
+    return table, summary, misses, listed
+
+
+NODES = pa.schema(
+    [
+        ("node", pa.uint64()),
+        ("cluster", pa.string()),
+        ("article", pa.string()),
+        ("article_index", pa.int64()),
+        ("paragraph", pa.int64()),
+        ("text", pa.string()),
+        ("words", pa.int64()),
+        ("keys", pa.list_(pa.uint64())),
+        ("shingles", pa.list_(pa.uint64())),
+    ]
+)
+"""One row per node (distinct text) and its earliest copy: what new stories are checked
+against (`against`), and what a filter index is loaded from."""
+
+
+def _nodes_table(
+    found: NodeSet, heads: np.ndarray, texts: list[str], article: np.ndarray, clusters: np.ndarray
+) -> pa.Table:
+    had = found.nodes
+    bands = had.keys.shape[0]
+    return pa.Table.from_arrays(
+        [
+            pa.array(had.nodes),
+            pa.array(clusters, pa.string()),
+            pa.array(
+                np.array(found.refs.ids, dtype=object)[found.refs.article[heads]], pa.string()
+            ),
+            pa.array(article[heads]),
+            pa.array(found.refs.position[heads]),
+            pa.array(np.array(texts, dtype=object)[heads], pa.string()),
+            pa.array(had.words),
+            pa.ListArray.from_arrays(
+                pa.array(np.arange(0, bands * len(heads) + 1, bands, dtype=np.int32)),
+                pa.array(np.ascontiguousarray(had.keys.T).ravel()),
+            ),
+            pa.ListArray.from_arrays(pa.array(had.offsets.astype(np.int32)), pa.array(had.hashes)),
+        ],
+        schema=NODES,
+    )
 
 
 def _hashed(found: NodeSet, words: np.ndarray, heads: np.ndarray, params: Params) -> Hashed:

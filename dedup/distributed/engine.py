@@ -28,10 +28,10 @@ from dask.base import compute, persist
 from dask.delayed import delayed
 
 from ..config import Params
-from ..errors import Diagnostics
+from ..errors import DedupError, Diagnostics
 from ..hashing import Progress
 from ..model import Article, ScanResult
-from . import components, nodes, tables
+from . import against, components, nodes, tables
 from .clusters import Found, Miss, cluster
 from .finish import Findings, clusters_report, finish
 from .inputs import Columns, Listing, plan
@@ -47,12 +47,17 @@ IN_MEMORY_EDGES = 100_000_000
 @dataclass(frozen=True, slots=True)
 class Options:
     """How the archive is read and cut: `unit_bytes` per task, `columns` of Parquet
-    inputs, `in_memory_edges` (see IN_MEMORY_EDGES)."""
+    inputs, `in_memory_edges` (see IN_MEMORY_EDGES); `nodes`: also write the nodes
+    table (what later scans check new stories against, and a filter index is loaded
+    from); `against`: the tables of an archive scanned with `nodes`, to check the new
+    stories against (written as `archive.parquet` in `out`)."""
 
     unit_bytes: int = UNIT_BYTES
     columns: Columns = field(default_factory=Columns)
     follow_links: bool = False
     in_memory_edges: int = IN_MEMORY_EDGES
+    nodes: bool = False
+    against: str | None = None
 
 
 @dataclass
@@ -154,13 +159,16 @@ def _split_labels(labelled: components.Edges, parts: int) -> list[components.Edg
 
 
 def _clustered(
-    found: NodeSet, params: Params, offsets: np.ndarray, out: str | None, number: int
+    found: NodeSet, params: Params, offsets: np.ndarray, out: str | None, number: int, listed: bool
 ) -> tuple[pa.Table, Found, list[Miss]]:
-    """`cluster`, its member rows written as part `number` of the tables in `out`."""
-    done = cluster(found, params, offsets)
+    """`cluster`, its member rows (and `listed`: its nodes) written as part `number` of
+    the tables in `out`."""
+    members, summary, misses, nodes_table = cluster(found, params, offsets, listed)
     if out is not None:
-        tables.write_members(done[0], out, number)
-    return done
+        tables.write_part(members, out, "members", number)
+        if nodes_table is not None:
+            tables.write_part(nodes_table, out, "nodes", number)
+    return members, summary, misses
 
 
 def _separate(
@@ -171,6 +179,7 @@ def _separate(
     offsets: np.ndarray,
     out: str | None,
     number: int,
+    listed: bool,
 ) -> tuple[tuple[pa.Table, Found, list[Miss]], list[NodeSet]]:
     """Cluster the nodes in no candidate pair here; cut the others by component."""
     node, label = labelled
@@ -181,14 +190,19 @@ def _separate(
     linked = node[at] == digests if len(node) else np.zeros(len(digests), bool)
     alone = nodes.take(found, np.flatnonzero(~linked))
     joined = nodes.take(found, np.flatnonzero(linked))
-    done = _clustered(alone, params, offsets, out, number)
+    done = _clustered(alone, params, offsets, out, number, listed)
     return done, nodes.split(joined, label[at][linked], parts)
 
 
 def _cluster_parts(
-    parts: list[NodeSet], params: Params, offsets: np.ndarray, out: str | None, number: int
+    parts: list[NodeSet],
+    params: Params,
+    offsets: np.ndarray,
+    out: str | None,
+    number: int,
+    listed: bool,
 ) -> Any:
-    return _clustered(nodes.combine(parts), params, offsets, out, number)
+    return _clustered(nodes.combine(parts), params, offsets, out, number, listed)
 
 
 def _findings(result: tuple[pa.Table, Found, list[Miss]]) -> tuple[Found, list[Miss]]:
@@ -280,6 +294,7 @@ def _scan(
         ],
     )
     del nodes_d
+    checked = _against(runner, node_buckets, params, offsets, options.against)
     rows = [delayed(nodes.band_rows, pure=True)(b, parts) for b in node_buckets]
     edges = runner.persist(
         "bands",
@@ -289,7 +304,7 @@ def _scan(
     labelled = _components(runner, edges, total, parts, options)
     del edges, rows
     separated = [
-        delayed(_separate, pure=True)(b, label, parts, params, offsets, out, k)
+        delayed(_separate, pure=True)(b, label, parts, params, offsets, out, k, options.nodes)
         for k, (b, label) in enumerate(zip(node_buckets, labelled, strict=True))
     ]
     pieces = [_picked(s, 1) for s in separated]
@@ -298,7 +313,7 @@ def _scan(
         [_picked(s, 0) for s in separated]
         + [
             delayed(_cluster_parts, pure=True)(
-                [_picked(p, j) for p in pieces], params, offsets, out, parts + j
+                [_picked(p, j) for p in pieces], params, offsets, out, parts + j, options.nodes
             )
             for j in range(parts)
         ],
@@ -333,8 +348,13 @@ def _scan(
         fetch_members,
     )
     counts_found = tables.counts(findings)
+    if checked is not None:
+        counts_found["archive"] = int(checked.num_rows)
     if out is not None:
-        tables.write(findings, out, params, listing.inputs, counts_found)
+        if checked is not None:
+            tables.write_table(checked, out, "archive.parquet")
+        more = [n for n, on in (("nodes", options.nodes), ("archive", checked)) if on]
+        tables.write(findings, out, params, listing.inputs, counts_found, more)
     result = None
     if collect:
         gathered = runner.gather("collecting", member_tables)
@@ -352,6 +372,28 @@ def _scan(
             relations=findings.relations,
         )
     return Scanned(findings, counts_found, listing.inputs, result, time.perf_counter() - started)
+
+
+def _against(
+    runner: _Runner,
+    node_buckets: list[Any],
+    params: Params,
+    offsets: np.ndarray,
+    folder: str | None,
+) -> pa.Table | None:
+    """The new stories' paragraphs that repeat the archive of `folder` (`against`)."""
+    if folder is None:
+        return None
+    listed = against.parts(folder)
+    if not listed:
+        raise DedupError(f"{folder}: no nodes/ to check against (scan the archive with nodes)")
+    [new] = runner.persist("archive", [delayed(against.new_nodes)(node_buckets)])
+    found = runner.gather("archive", [delayed(against.matches)(p, new, params) for p in listed])
+    chosen = against.best(found)
+    rows = runner.gather(
+        "archive", [delayed(against.report)(b, new, chosen, offsets) for b in node_buckets]
+    )
+    return pa.concat_tables([against.ARCHIVE.empty_table(), *rows])
 
 
 def _components(

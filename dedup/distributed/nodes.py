@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from dask.sizeof import sizeof
 
 from ..config import Params
 from ..hashing import CHUNK
@@ -251,3 +252,25 @@ def star_edges(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarra
     smallest = digests[np.flatnonzero(new)][np.cumsum(new) - 1]
     other = smallest != digests
     return smallest[other], digests[other]
+
+
+def _text_bytes(texts: Sequence[str]) -> int:
+    return sum(map(len, texts)) + 56 * len(texts)  # a str object's header, about
+
+
+def _sizeof_refs(refs: Refs) -> int:
+    """What Dask counts a piece as (its spilling decisions rest on it): the arrays,
+    the texts and the article names, not just the object's header."""
+    arrays = (refs.digest, refs.time, refs.seq, refs.position, refs.text, refs.article)
+    names = _text_bytes(refs.ids) + _text_bytes(refs.sources) + 16 * len(refs.lines)
+    return sum(a.nbytes for a in arrays) + _text_bytes(refs.texts) + names
+
+
+def _sizeof_nodes(found: NodeSet) -> int:
+    had = found.nodes
+    arrays = (had.nodes, had.words, had.keys, had.offsets, had.hashes)
+    return _sizeof_refs(found.refs) + sum(a.nbytes for a in arrays)
+
+
+sizeof.register(Refs)(_sizeof_refs)
+sizeof.register(NodeSet)(_sizeof_nodes)

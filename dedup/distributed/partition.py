@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from dask.sizeof import sizeof
 
 from .. import dates, standing
 from ..config import Params
@@ -116,3 +117,13 @@ def hash_unit(
         _contained(layout, hashed, [], [-1] * len(layout.texts)),
     )
     return summary, refs, versions
+
+
+def _sizeof_summary(found: Summary) -> int:
+    """What Dask counts a summary as: its per-article lists and its findings."""
+    texts = sum(len(f[4]) for f in found.furniture) + sum(len(r.text) for _, r in found.short)
+    pairs = sum(len(c.outer.text) + len(c.inner.text) + 400 for c in found.contained)
+    return 200 * found.articles + texts + pairs + found.times.nbytes + found.eligible.nbytes
+
+
+sizeof.register(Summary)(_sizeof_summary)

@@ -1,11 +1,14 @@
 """The scan's output for data teams: Parquet tables and a manifest in one folder.
 
     members/part-*.parquet  one row per clustered paragraph (standing text included)
+    nodes/part-*.parquet    (when asked for) one row per distinct paragraph, hashed
     clusters.parquet        one row per cluster: its place in the report, or why it
                             was set apart as standing text
     relations.parquet       one row per story relation
     contained.parquet       one row per contained pair
     standing.parquet        one row per paragraph of standing text
+    archive.parquet         (checked against an archive) one row per paragraph of the
+                            new stories that repeats it
     manifest.json           parameters, version, inputs and counts
 
 Each file is written whole or not at all (a temporary name, then renamed), so a task
@@ -41,6 +44,10 @@ PLACE = [
     ("source", pa.string()),
     ("line", pa.int64()),
 ]
+
+
+_TABLES = {"nodes": "nodes/part-*.parquet", "archive": "archive.parquet"}
+"""The tables a scan writes when asked to (`more`)."""
 
 
 def empty_members() -> pa.Table:
@@ -81,18 +88,18 @@ def prepare(out: str) -> None:
         return
     if os.path.exists(os.path.join(out, "manifest.json")):
         os.unlink(os.path.join(out, "manifest.json"))
-    folder = os.path.join(out, "members")
-    os.makedirs(folder, exist_ok=True)
-    for name in os.listdir(folder):
-        if name.startswith("part-") and name.endswith(".parquet"):
-            os.unlink(os.path.join(folder, name))
+    for table in ("members", "nodes"):
+        folder = os.path.join(out, table)
+        os.makedirs(folder, exist_ok=True)
+        for name in os.listdir(folder):
+            if name.startswith("part-") and name.endswith(".parquet"):
+                os.unlink(os.path.join(folder, name))
 
 
-def write_members(table: pa.Table, out: str, number: int) -> int:
-    """Write one task's member rows; how many."""
+def write_part(table: pa.Table, out: str, name: str, number: int) -> None:
+    """Write one task's rows of a table in parts (members/, nodes/)."""
     if table.num_rows:
-        _write_table(table, _join(out, "members", f"part-{number:05d}.parquet"))
-    return int(table.num_rows)
+        _write_table(table, _join(out, name, f"part-{number:05d}.parquet"))
 
 
 def counts(findings: Findings) -> dict[str, int]:
@@ -111,8 +118,18 @@ def counts(findings: Findings) -> dict[str, int]:
     }
 
 
+def write_table(table: pa.Table, out: str, name: str) -> None:
+    """Write one whole table (`name`: its file name in `out`)."""
+    _write_table(table, _join(out, name))
+
+
 def write(
-    findings: Findings, out: str, params: Params, inputs: Sequence[str], found: dict[str, int]
+    findings: Findings,
+    out: str,
+    params: Params,
+    inputs: Sequence[str],
+    found: dict[str, int],
+    more: Sequence[str] = (),
 ) -> None:
     """Write every table but the members (written by the tasks) and the manifest."""
     _write_table(_clusters(findings), _join(out, "clusters.parquet"))
@@ -131,6 +148,7 @@ def write(
             "relations": "relations.parquet",
             "contained": "contained.parquet",
             "standing": "standing.parquet",
+            **{name: _TABLES[name] for name in more},
         },
     }
     _write_bytes(_join(out, "manifest.json"), json.dumps(manifest, indent=2).encode() + b"\n")
