@@ -162,12 +162,13 @@ def _clustered(
     found: NodeSet, params: Params, offsets: np.ndarray, out: str | None, number: int, listed: bool
 ) -> tuple[pa.Table, Found, list[Miss]]:
     """`cluster`, its member rows (and `listed`: its nodes) written as part `number` of
-    the tables in `out`."""
+    the tables in `out`; the member rows are kept only when they are not written."""
     members, summary, misses, nodes_table = cluster(found, params, offsets, listed)
     if out is not None:
         tables.write_part(members, out, "members", number)
         if nodes_table is not None:
             tables.write_part(nodes_table, out, "nodes", number)
+        members = members.slice(0, 0)
     return members, summary, misses
 
 
@@ -278,6 +279,7 @@ def _scan(
         versions_d.append(kept)
         runner._tell("reading", number + 1, 0)
     summaries: list[Summary] = runner.gather("hashing", summaries_d)
+    del summaries_d
     listing.replay([(s.articles, s.events) for s in summaries], diagnostics)
     counts = np.array([s.articles for s in summaries], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
@@ -336,6 +338,8 @@ def _scan(
         return found
 
     def fetch_members(ids: list[str]) -> pa.Table:
+        if out is not None:
+            return tables.members_of(out, ids)
         got = runner.gather("standing", [delayed(_members_of)(t, ids) for t in member_tables])
         return pa.concat_tables(got) if got else tables.empty_members()
 
@@ -357,8 +361,11 @@ def _scan(
         tables.write(findings, out, params, listing.inputs, counts_found, more)
     result = None
     if collect:
-        gathered = runner.gather("collecting", member_tables)
-        table = pa.concat_tables(gathered) if gathered else tables.empty_members()
+        if out is not None:
+            table = tables.members_of(out, None)
+        else:
+            gathered = runner.gather("collecting", member_tables)
+            table = pa.concat_tables(gathered) if gathered else tables.empty_members()
         result = ScanResult(
             articles=len(findings.articles.ids),
             paragraphs=findings.articles.paragraphs,

@@ -102,6 +102,20 @@ def write_part(table: pa.Table, out: str, name: str, number: int) -> None:
         _write_table(table, _join(out, name, f"part-{number:05d}.parquet"))
 
 
+def members_of(out: str, ids: Sequence[str] | None) -> pa.Table:
+    """The member rows written to `out` (of these clusters only, unless None), each
+    cluster's together and in member order."""
+    import pyarrow.dataset as ds
+
+    folder = _join(out, "members")
+    if not is_remote(out) and not any(n.endswith(".parquet") for n in os.listdir(folder)):
+        return empty_members()
+    parts = ds.dataset(folder, format="parquet", schema=MEMBERS)
+    if ids is None:
+        return parts.to_table()
+    return parts.to_table(filter=ds.field("cluster").isin(list(ids)))
+
+
 def counts(findings: Findings) -> dict[str, int]:
     """What the scan found, counted, for the manifest and the summary line."""
     order = findings.order
