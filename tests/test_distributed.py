@@ -208,7 +208,7 @@ class KillOnce(WorkerPlugin):  # type: ignore[misc]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", ["bucket", "_cluster_parts"])
+@pytest.mark.parametrize("stage", ["_bucket", "_cluster_parts"])
 def test_a_worker_killed_mid_job(
     archive: list[str], expected: dict[str, Any], tmp_path: Path, stage: str
 ) -> None:

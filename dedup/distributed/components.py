@@ -28,16 +28,26 @@ def _joined(parts: Sequence[Edges]) -> Edges:
 
 
 def in_memory(parts: Sequence[Edges]) -> Edges:
-    """(node, label) of every node with an edge: label the smallest node of its component."""
-    from scipy.sparse import coo_matrix
+    """(node, label) of every node with an edge: label the smallest node of its component.
+
+    Edges repeat (two nodes share a key in several bands): they are made dense numbers
+    and counted once before the search, which keeps this worker's memory to a few
+    copies of the edge list."""
+    from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import connected_components
 
     a, b = _joined(parts)
-    nodes, index = np.unique(np.concatenate([a, b]), return_inverse=True)
+    nodes = np.unique(np.concatenate([a, b]))
     n = len(nodes)
     if not n:
         return nodes, nodes
-    graph = coo_matrix((np.ones(len(a), np.int8), (index[: len(a)], index[len(a) :])), (n, n))
+    first = np.searchsorted(nodes, a).astype(np.int64)
+    second = np.searchsorted(nodes, b).astype(np.int64)
+    del a, b
+    codes = np.unique(first * n + second)
+    del first, second
+    rows, columns = (codes // n).astype(np.int32), (codes % n).astype(np.int32)
+    graph = csr_matrix((np.ones(len(codes), np.int8), (rows, columns)), (n, n))
     _, component = connected_components(graph, directed=False)
     smallest = np.full(component.max() + 1, n, dtype=np.int64)
     np.minimum.at(smallest, component, np.arange(n))  # nodes are sorted: the first is smallest

@@ -15,6 +15,7 @@ of Dask's local schedulers (the synchronous one in tests).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import math
 import time
@@ -34,7 +35,7 @@ from ..model import Article, ScanResult
 from . import against, components, nodes, tables
 from .clusters import Found, Miss, cluster
 from .finish import Findings, clusters_report, finish
-from .inputs import Columns, Listing, plan
+from .inputs import Columns, Listing, Unit, plan
 from .nodes import NodeSet
 from .partition import Summary, hash_unit
 
@@ -138,6 +139,26 @@ class _Runner:
             self.held.clear()
 
 
+def _released() -> None:
+    """Give the memory a task freed back to the system (glibc keeps it otherwise, as
+    Dask's own trimming is off in local workers: see `runtime`): Dask then sees what a
+    worker holds, not what it once held, and spills or pauses on the right figure."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _unit(unit: Unit, number: int, params: Params, columns: Columns) -> Any:
+    found = hash_unit(unit, number, params, columns)
+    _released()
+    return found
+
+
+def _bucket(pieces: list[nodes.Refs], params: Params) -> NodeSet:
+    found = nodes.bucket(pieces, params)
+    _released()
+    return found
+
+
 def _pick(items: Sequence[Any], k: int) -> Any:
     return items[k]
 
@@ -164,6 +185,7 @@ def _clustered(
     """`cluster`, its member rows (and `listed`: its nodes) written as part `number` of
     the tables in `out`; the member rows are kept only when they are not written."""
     members, summary, misses, nodes_table = cluster(found, params, offsets, listed)
+    _released()
     if out is not None:
         tables.write_part(members, out, "members", number)
         if nodes_table is not None:
@@ -272,7 +294,7 @@ def _scan(
     for number, unit in enumerate(
         plan(paths, listing, options.unit_bytes, params.max_line, options.follow_links)
     ):
-        summary, found, kept = delayed(hash_unit, nout=3)(unit, number, params, options.columns)
+        summary, found, kept = delayed(_unit, nout=3)(unit, number, params, options.columns)
         summary, found, kept = runner.persist("reading", [summary, found, kept], wait=False)
         summaries_d.append(summary)
         nodes_d.append(found)
@@ -289,7 +311,7 @@ def _scan(
     node_buckets = runner.persist(
         "nodes",
         [
-            delayed(nodes.bucket, pure=True)(
+            delayed(_bucket, pure=True)(
                 [delayed(nodes.piece, pure=True)(refs, k, parts) for refs in nodes_d], params
             )
             for k in range(parts)
