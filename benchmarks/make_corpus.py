@@ -8,6 +8,11 @@ The output is derived from Reuters: research use only, written under benchmarks/
 (ignored by git), never committed.
 
     python benchmarks/make_corpus.py --paragraphs 1000000 [--out FILE] [--seed 1]
+    python benchmarks/make_corpus.py --paragraphs 10000000 --shards 64 [--out FOLDER]
+
+With --shards, the same records go to that many files (part-00000.jsonl.gz ...) in a
+folder, in order, about as many paragraphs in each: the archive as Dask reads it in
+parallel (`dedup scan --engine dask FOLDER`), and as one process reads it in order.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import gzip
 import json
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -56,7 +62,12 @@ def republish(paragraphs: list[str], rng: random.Random) -> list[str]:
 
 
 def generate(paragraphs: int, seed: int, data: Path = DATA) -> list[dict[str, object]]:
-    """Records totalling at least `paragraphs` paragraphs.
+    """Records totalling at least `paragraphs` paragraphs (see `records`)."""
+    return list(records(paragraphs, seed, data))
+
+
+def records(paragraphs: int, seed: int, data: Path = DATA) -> Iterator[dict[str, object]]:
+    """Records totalling at least `paragraphs` paragraphs, one at a time.
 
     Each record is the next unseen Reuters article (shuffled) as it is, or, with
     REPUBLISH_RATE (always, once all are seen), a republished copy of one already used.
@@ -65,8 +76,7 @@ def generate(paragraphs: int, seed: int, data: Path = DATA) -> list[dict[str, ob
     unseen = load_reuters(data)
     rng.shuffle(unseen)
     seen: list[dict[str, object]] = []
-    records: list[dict[str, object]] = []
-    total = 0
+    made = total = 0
     while total < paragraphs:
         if unseen and (not seen or rng.random() >= REPUBLISH_RATE):
             source = unseen.pop()
@@ -75,25 +85,42 @@ def generate(paragraphs: int, seed: int, data: Path = DATA) -> list[dict[str, ob
         else:
             source = rng.choice(seen)
             body = republish(list(source["paragraphs"]), rng)  # type: ignore[call-overload]
-        records.append({"id": f"syn-{len(records)}", "source": source["id"], "paragraphs": body})
+        yield {"id": f"syn-{made}", "source": source["id"], "paragraphs": body}
+        made += 1
         total += len(body)
-    return records
 
 
 @click.command()
 @click.option("--paragraphs", type=int, required=True)
 @click.option("--out", type=click.Path(path_type=Path))
 @click.option("--seed", type=int, default=1, show_default=True)
-def main(paragraphs: int, out: Path | None, seed: int) -> None:
-    """Write the corpus as gzip-compressed JSON Lines."""
-    out = out or OUT / f"synthetic-{paragraphs}.jsonl.gz"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    records = generate(paragraphs, seed)
-    with gzip.open(out, "wt", encoding="utf-8", compresslevel=1) as handle:
-        for record in records:
+@click.option("--shards", type=int, default=0, help="Write this many files in a folder.")
+def main(paragraphs: int, out: Path | None, seed: int, shards: int) -> None:
+    """Write the corpus as gzip-compressed JSON Lines (one file, or --shards files)."""
+    if shards:
+        out = out or OUT / f"synthetic-{paragraphs}"
+        out.mkdir(parents=True, exist_ok=True)
+    else:
+        out = out or OUT / f"synthetic-{paragraphs}.jsonl.gz"
+        out.parent.mkdir(parents=True, exist_ok=True)
+    articles = total = shard = 0
+    per_shard = -(-paragraphs // shards) if shards else paragraphs + 1
+    handle = None
+    try:
+        for record in records(paragraphs, seed):
+            if handle is None or (shards and total >= (shard + 1) * per_shard):
+                if handle is not None:
+                    handle.close()
+                    shard += 1
+                path = out / f"part-{shard:05d}.jsonl.gz" if shards else out
+                handle = gzip.open(path, "wt", encoding="utf-8", compresslevel=1)  # noqa: SIM115
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    total = sum(len(r["paragraphs"]) for r in records)  # type: ignore[arg-type]
-    click.echo(f"{out}: {len(records):,} articles, {total:,} paragraphs")
+            articles += 1
+            total += len(record["paragraphs"])  # type: ignore[arg-type]
+    finally:
+        if handle is not None:
+            handle.close()
+    click.echo(f"{out}: {articles:,} articles, {total:,} paragraphs")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import dataclasses
 import functools
 import itertools
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -279,27 +279,41 @@ def _relations(
     )
 
 
-def _clusters(
-    layout: _Layout,
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """Star clusters expanded to their paragraphs, as arrays: one entry per member,
+    grouped by cluster (cluster g holds entries bounds[g]:bounds[g + 1]), the earliest
+    copy first within each. `center` is, per cluster, the index of its center among its
+    members; `similarity` and `changes` compare each member with its cluster's first."""
+
+    paragraph: np.ndarray
+    bounds: list[int]
+    similarity: np.ndarray
+    changes: list[tuple[str, ...]]
+    center: list[int]
+    ids: list[str]
+
+
+def group(
     nodes: _Nodes,
     edges: dict[tuple[int, int], float],
     hashed: ScanHashes,
+    rank: np.ndarray,
+    texts: Sequence[str],
     workers: Workers,
-) -> tuple[list[tuple[Cluster, list[int]]], np.ndarray]:
+) -> Grouping:
     """Star clusters of nodes, expanded to their paragraphs, the earliest copy first.
 
     Centers are chosen by node (distinct normalized texts, in digest order), so the
     clusters and their ids never depend on the input order or on article names; the
-    members are then put in presentation order, and similarity and change classes
-    read from the first member (the earliest copy). Each cluster comes with its
-    members' flat paragraph indices, in member order; with them, which paragraphs change
-    a number or a word of their cluster's first copy.
+    members are then put in presentation order (`rank`, by flat paragraph), and
+    similarity and change classes read from the first member (the earliest copy).
+    `hashed` needs the shingles of the nodes' heads only.
     """
     heads = nodes.heads
     groups = star_clusters(nodes.weights, edges, range(len(heads)))
-    substantive = np.zeros(len(layout.texts), dtype=bool)
     if not groups:
-        return [], substantive
+        return Grouping(np.empty(0, np.int64), [0], np.empty(0), [], [], [])
     node_of = np.array([n for group in groups for n in group], dtype=np.int64)
     group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
     centers = np.array([group[0] for group in groups], dtype=np.int64)
@@ -307,7 +321,7 @@ def _clusters(
     paragraph = nodes.paragraphs[np.repeat(nodes.start[node_of], sizes) + ramp(sizes)]
     owner = np.repeat(group_of, sizes)
     node = np.repeat(node_of, sizes)
-    order = np.lexsort((layout.rank[paragraph], owner))
+    order = np.lexsort((rank[paragraph], owner))
     paragraph, owner, node = paragraph[order], owner[order], node[order]
     starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
     counts = np.diff(np.append(starts, len(owner)))
@@ -315,19 +329,42 @@ def _clusters(
     similarity = _similarity_to_first(first_node, node, edges, hashed, heads)
     is_center = np.flatnonzero(node == centers[owner])
     center_at = is_center[np.concatenate([[True], owner[is_center][1:] != owner[is_center][:-1]])]
-    center_of = (center_at - starts).tolist()
 
     bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
-    texts = np.array(layout.texts, dtype=object)
-    member_texts = texts[paragraph]
-    first_texts = texts[np.repeat(paragraph[starts], counts)]
+    every = np.array(texts, dtype=object)
+    member_texts = every[paragraph]
+    first_texts = every[np.repeat(paragraph[starts], counts)]
     changes: list[tuple[str, ...]] = [_IDENTICAL] * len(paragraph)
     differ = np.flatnonzero(member_texts != first_texts)
     pairs = list(zip(first_texts[differ].tolist(), member_texts[differ].tolist(), strict=True))
     for k, found in zip(differ.tolist(), _changes(pairs, workers), strict=True):
         changes[k] = found
-        if not SUBSTANTIVE.isdisjoint(found):
-            substantive[paragraph[k]] = True
+    center_digest = hashed.digests[heads[centers]].tolist()
+    return Grouping(
+        paragraph,
+        bounds,
+        similarity,
+        changes,
+        (center_at - starts).tolist(),
+        [f"{int(d):016x}" for d in center_digest],
+    )
+
+
+def _clusters(
+    layout: _Layout,
+    nodes: _Nodes,
+    edges: dict[tuple[int, int], float],
+    hashed: ScanHashes,
+    workers: Workers,
+) -> tuple[list[tuple[Cluster, list[int]]], np.ndarray]:
+    """The clusters of `group` as report clusters, each with its members' flat paragraph
+    indices, in member order; with them, which paragraphs change a number or a word of
+    their cluster's first copy."""
+    found = group(nodes, edges, hashed, layout.rank, layout.texts, workers)
+    paragraph, changes = found.paragraph, found.changes
+    substantive = np.zeros(len(layout.texts), dtype=bool)
+    flagged = [k for k, c in enumerate(changes) if not SUBSTANTIVE.isdisjoint(c)]
+    substantive[paragraph[flagged]] = True
     article = layout.article[paragraph]
     members = list(
         map(
@@ -335,8 +372,8 @@ def _clusters(
             zip(
                 np.array(layout.ids, dtype=object)[article].tolist(),
                 layout.position[paragraph].tolist(),
-                similarity.tolist(),
-                member_texts.tolist(),
+                found.similarity.tolist(),
+                np.array(layout.texts, dtype=object)[paragraph].tolist(),
                 article.tolist(),
                 changes,
                 np.array(layout.sources, dtype=object)[article].tolist(),
@@ -346,13 +383,9 @@ def _clusters(
         )
     )
     flat = paragraph.tolist()
-    center_digest = hashed.digests[heads[centers]].tolist()
     clusters = [
-        (
-            Cluster(f"{int(center_digest[g]):016x}", tuple(members[a:b]), center=center_of[g]),
-            flat[a:b],
-        )
-        for g, (a, b) in enumerate(itertools.pairwise(bounds))
+        (Cluster(found.ids[g], tuple(members[a:b]), center=found.center[g]), flat[a:b])
+        for g, (a, b) in enumerate(itertools.pairwise(found.bounds))
     ]
     return clusters, substantive
 
@@ -414,21 +447,33 @@ def _contained(
     for (a, b), share in found.items():
         if cluster_of[a] >= 0 and cluster_of[a] == cluster_of[b]:
             continue
-        earlier, later = (a, b) if rank[a] < rank[b] else (b, a)
-        outer, inner = (a, b) if hashed.words[a] >= hashed.words[b] else (b, a)
-        similarity = jaccard(hashed.shingle_set(a), hashed.shingle_set(b))
-        reported.append(
-            Contained(
-                outer=layout.member(outer, similarity),
-                inner=layout.member(inner, similarity),
-                containment=share,
-                similarity=similarity,
-                span=contain.span(layout.texts[outer], layout.texts[inner]),
-                changes=classify(layout.texts[earlier], layout.texts[later]),
-                inner_first=inner == earlier,
-            )
-        )
+        reported.append(contained_pair(a, b, share, rank, layout.texts, hashed, layout.member))
     return reported
+
+
+def contained_pair(
+    a: int,
+    b: int,
+    share: float,
+    rank: Sequence[int],
+    texts: Sequence[str],
+    hashed: ScanHashes,
+    member: Callable[[int, float], Member],
+) -> Contained:
+    """The contained pair of flat paragraphs a and b (`share`: its containment): the
+    longer is the outer; `member(p, similarity)` makes a report member of paragraph p."""
+    earlier, later = (a, b) if rank[a] < rank[b] else (b, a)
+    outer, inner = (a, b) if hashed.words[a] >= hashed.words[b] else (b, a)
+    similarity = jaccard(hashed.shingle_set(a), hashed.shingle_set(b))
+    return Contained(
+        outer=member(outer, similarity),
+        inner=member(inner, similarity),
+        containment=share,
+        similarity=similarity,
+        span=contain.span(texts[outer], texts[inner]),
+        changes=classify(texts[earlier], texts[later]),
+        inner_first=inner == earlier,
+    )
 
 
 def _standing(
@@ -498,6 +543,15 @@ def _short_repeats(
     layout: _Layout, words: np.ndarray, digests: np.ndarray, params: Params
 ) -> tuple[ShortRepeat, ...]:
     """Exact repeats, inside one article, of paragraphs too short to cluster."""
+    repeats = short_repeat_rows(layout, words, digests, params)
+    repeats.sort(key=lambda r: (int(layout.article_rank[r[0]]), r[1].paragraphs))
+    return tuple(r for _, r in repeats)
+
+
+def short_repeat_rows(
+    layout: _Layout, words: np.ndarray, digests: np.ndarray, params: Params
+) -> list[tuple[int, ShortRepeat]]:
+    """`_short_repeats` with each one's article index, in no particular order."""
     short = np.flatnonzero((words > 0) & (words < params.min_words))
     short = short[np.lexsort((short, digests[short], layout.article[short]))]
     key_article, key_digest = layout.article[short], digests[short]
@@ -509,10 +563,6 @@ def _short_repeats(
         positions = tuple(int(layout.position[p]) for p in paras)
         text = layout.articles[a].paragraphs[positions[0]]
         repeats.append(
-            (
-                int(layout.article_rank[a]),
-                ShortRepeat(layout.ids[a], positions, text, layout.sources[a], layout.lines[a]),
-            )
+            (a, ShortRepeat(layout.ids[a], positions, text, layout.sources[a], layout.lines[a]))
         )
-    repeats.sort(key=lambda r: (r[0], r[1].paragraphs))
-    return tuple(r for _, r in repeats)
+    return repeats

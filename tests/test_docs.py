@@ -24,13 +24,9 @@ REFERENCE = ROOT / "docs" / "commands.md"
 PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 TWO_COMMANDS = [
     "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/dedup scan seeds/",
-    "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest",
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[test,dask]'"
+    " && .venv/bin/python -m pytest",
 ]
-# Linked from the README, written on other branches: docs/ARCHITECTURE.md with the code
-# restructure of issue 14, docs/archives.md with the Dask engine. A link to one of them
-# is checked like any other once the file exists.
-PENDING = {ROOT / "docs" / "archives.md"}
-# A block that needs a module the code restructure of issue 14 creates.
 
 
 def commands(
@@ -111,7 +107,7 @@ def anchors(markdown: str) -> set[str]:
     return {slug(text, seen) for _, text, _ in headings(markdown)}
 
 
-def broken_links(page: Path, markdown: str, pending: set[Path] = PENDING) -> list[str]:
+def broken_links(page: Path, markdown: str) -> list[str]:
     """Relative links of a page whose file, or heading, does not exist."""
     broken = []
     for target in re.findall(r"\]\(([^)\s]+)\)", outside_code(markdown)):
@@ -120,8 +116,7 @@ def broken_links(page: Path, markdown: str, pending: set[Path] = PENDING) -> lis
         path, _, anchor = target.partition("#")
         file = (page.parent / path).resolve() if path else page
         if path and not file.exists():
-            if file not in pending:
-                broken.append(target)
+            broken.append(target)
             continue
         if anchor and file.suffix == ".md":
             text = markdown if file == page else file.read_text()
@@ -233,12 +228,11 @@ def test_the_link_check_finds_broken_links() -> None:
         "# A page\n\n## `dedup scan` options\n\n"
         "[ok](commands.md#dedup-scan) [here](#dedup-scan-options) [web](https://example.org)\n"
         "[gone](missing.md) [no heading](commands.md#no-such-heading) [self](#nowhere)\n"
-        "[up](../README.md#exit-status) [soon](soon.md)\n"
+        "[up](../README.md#exit-status)\n"
         "```sh\n# not a heading [in code](nowhere.md)\n```\n"
     )
     broken = ["missing.md", "commands.md#no-such-heading", "#nowhere"]
-    assert broken_links(page, markdown, pending={page.parent / "soon.md"}) == broken
-    assert broken_links(page, markdown, pending=set()) == [*broken, "soon.md"]
+    assert broken_links(page, markdown) == broken
 
 
 # --- code in the documents --------------------------------------------------------------

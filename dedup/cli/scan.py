@@ -13,7 +13,16 @@ from ..report import html
 from ..report.json import cluster_record, jsonl, scan_document, scan_document_bytes
 from ..report.terminal import render_scan, summary
 from .app import cli
-from .common import emit, engine_options, input_options, input_paths, interruptible, invocation
+from .archive import archive_options, scan_archive, settings, summary_line
+from .common import (
+    emit,
+    engine_options,
+    input_options,
+    input_paths,
+    interruptible,
+    invocation,
+    say,
+)
 
 
 @cli.command()
@@ -34,6 +43,7 @@ from .common import emit, engine_options, input_options, input_paths, interrupti
 )
 @input_options
 @engine_options
+@archive_options
 def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> int:
     """Report near-duplicate paragraphs in PATHS (files or folders, "-" for stdin).
 
@@ -44,9 +54,23 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
     repeated paragraph, changes of a number or a word first.
     """
     follow_links = kwargs.pop("follow_links")
+    archive = settings(kwargs)
     run = invocation(kwargs)
-    with interruptible(lambda: f"{run.read:,} articles read; no report written"):
-        result = run.scan(run.articles(input_paths(paths), follow_links=follow_links))
+    if archive is not None:
+        collect = fmt is not None or archive.out is None
+        done = scan_archive(run, archive, input_paths(paths), follow_links, collect)
+        if done.result is None:
+            if not run.quiet:
+                say(summary_line(done.counts, str(archive.out), done.seconds))
+            findings = done.findings
+            copies = any(s is None for s in findings.story) or any(
+                p.story is None for p in findings.contained
+            )
+            return run.status(copies)
+        result = done.result
+    else:
+        with interruptible(lambda: f"{run.read:,} articles read; no report written"):
+            result = run.scan(run.articles(input_paths(paths), follow_links=follow_links))
     fmt = fmt or ("terminal" if sys.stdout.isatty() else "json")
     errors, skipped = run.diagnostics.errors, run.diagnostics.skipped
     if fmt == "terminal":
