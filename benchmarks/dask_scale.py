@@ -31,7 +31,7 @@ import click
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
-from child import _rss_kb, _tree  # noqa: E402  (a process tree and its resident memory)
+from support import _rss_kb, _tree  # noqa: E402  (a process tree and its resident memory)
 
 OUT = HERE / "out"
 SHARD = 62_500  # paragraphs per shard
