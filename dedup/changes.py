@@ -203,12 +203,22 @@ def _around(at: int, short: int, long: int, tag: str) -> list[Opcode]:
 
 
 def _find(long: list[str], short: list[str]) -> int:
-    """Where `short` starts as a contiguous run inside `long`, or -1."""
-    first = short[0]
-    for start in range(len(long) - len(short) + 1):
-        if long[start] == first and long[start : start + len(short)] == short:
-            return start
-    return -1
+    """Where `short` starts as a contiguous run inside `long`, or -1.
+
+    One `str.find` over the tokens joined by NUL (linear in practice, where comparing
+    at every start is quadratic on a long paragraph of repeated words); tokens that hold
+    a NUL themselves are compared at every start.
+    """
+    if len(short) > len(long):
+        return -1
+    if any("\x00" in t for t in long) or any("\x00" in t for t in short):
+        first = short[0]
+        for start in range(len(long) - len(short) + 1):
+            if long[start] == first and long[start : start + len(short)] == short:
+                return start
+        return -1
+    at = ("\x00" + "\x00".join(long) + "\x00").find("\x00" + "\x00".join(short) + "\x00")
+    return -1 if at < 0 else ("\x00" + "\x00".join(long))[: at + 1].count("\x00") - 1
 
 
 @functools.lru_cache(maxsize=65536)

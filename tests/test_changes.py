@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 from edits import EDITS
+from hypothesis import given
+from hypothesis import strategies as st
 
-from dedup.changes import COSMETIC, classify
+from dedup.changes import COSMETIC, _find, classify
 from dedup.normalize import words
 
 
@@ -105,3 +107,12 @@ def test_identical_after_normalization_is_always_cosmetic(
         elif words(a) != words(b):
             assert not _cosmetic(classify(a, b)), (a, b)
     assert seen > 0
+
+
+TOKENS = st.lists(st.sampled_from(["a", "b", "", "a\x00", "\x00"]), max_size=8)
+
+
+@given(TOKENS, TOKENS.filter(bool))
+def test_a_run_of_tokens_is_found_where_it_first_starts(long: list[str], short: list[str]) -> None:
+    starts = [i for i in range(len(long) - len(short) + 1) if long[i : i + len(short)] == short]
+    assert _find(long, short) == (starts[0] if starts else -1)
