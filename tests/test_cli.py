@@ -155,6 +155,16 @@ def test_usage_errors_exit_2(dedup: Invoke, seed: Path) -> None:
     assert dedup("frobnicate").status == 2
 
 
+def test_clean_records_go_to_stdout_only(dedup: Invoke, seed: Path, tmp_path: Path) -> None:
+    """--format jsonl with --out or --in-place is refused: it would write nothing there."""
+    for where in (["--out", str(tmp_path / "out")], ["--in-place"]):
+        refused = dedup("clean", seed, "--format", "jsonl", *where)
+        assert (
+            refused.status == 2 and "--format jsonl writes its records to stdout" in refused.stderr
+        )
+    assert not (tmp_path / "out").exists()
+
+
 def _real(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(  # type: ignore[call-overload]
         [sys.executable, "-m", "dedup", *args], capture_output=True, timeout=HANG, **kwargs

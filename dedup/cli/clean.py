@@ -92,6 +92,8 @@ def clean_command(
     """
     if out is not None and in_place:
         raise UsageError("--out and --in-place exclude each other")
+    if fmt == "jsonl" and (out is not None or in_place):
+        raise UsageError("--format jsonl writes its records to stdout: drop --out or --in-place")
     follow_links = kwargs.pop("follow_links")
     run = invocation(kwargs)
     paths = input_paths(paths)

@@ -37,7 +37,6 @@ from .common import (
     stdout_guard,
 )
 
-_READ = 10_000  # articles read and hashed at once when adding an archive
 _WINDOW = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 

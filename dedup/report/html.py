@@ -19,7 +19,16 @@ from typing import Any
 from ..changes import COSMETIC, ORDER, SUBSTANTIVE, classify
 from .diff import DiffTag, word_diff
 from .html_style import CSS
-from .wording import marks, opening, pair_heading, para, relation_sentence, shown_whole
+from .wording import (
+    count,
+    marks,
+    opening,
+    pair_heading,
+    para,
+    plural,
+    relation_sentence,
+    shown_whole,
+)
 
 MAX_MEMBERS = 20  # paragraphs shown per cluster, places per standing entry
 MAX_ITEMS = 5000  # clusters, contained pairs, standing entries... shown per section
@@ -32,19 +41,6 @@ Record = Mapping[str, Any]
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
-
-
-def _plural(noun: str, n: int) -> str:
-    """`noun` as `n` of it reads ("story", "stories")."""
-    if n == 1:
-        return noun
-    if noun.endswith("change"):
-        return noun + "s"
-    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {_plural(noun, n)}"
 
 
 def _tier(change: str) -> str:
@@ -130,7 +126,7 @@ def _capped(items: Sequence[Any], limit: int, what: str) -> tuple[Sequence[Any],
     if len(items) <= limit:
         return items, ""
     more = len(items) - limit
-    note = f"… and {more:,} more {_plural(what, more)} (--format json lists all)"
+    note = f"… and {more:,} more {plural(what, more)} (--format json lists all)"
     return items[:limit], f'<p class="note">{note}</p>'
 
 
@@ -159,7 +155,7 @@ def _cluster(c: Record, max_members: int) -> str:
     members, note = _capped(c["members"], max_members, "paragraph")
     first = c["members"][0]
     rows = "".join(_member(m, None if i == 0 else first) for i, m in enumerate(members))
-    scope = "one article" if c["articles"] == 1 else _count(c["articles"], "article")
+    scope = "one article" if c["articles"] == 1 else count(c["articles"], "article")
     flag = '<span class="flag">substantive change</span>' if c["substantive"] else ""
     story = c.get("story")
     if story:
@@ -286,7 +282,7 @@ def _index(clusters: Sequence[Record]) -> str:
     substantive = sum(1 for c in clusters if c["substantive"])
     opened = " open" if len(clusters) <= _OPEN_INDEX else ""
     return (
-        f'<details class="index"{opened}><summary>Index of {_count(len(clusters), "cluster")} '
+        f'<details class="index"{opened}><summary>Index of {count(len(clusters), "cluster")} '
         f"({substantive:,} with a substantive change)</summary><ol>{''.join(items)}</ol></details>"
     )
 
@@ -332,8 +328,8 @@ def _standing_text(entry: Record, max_members: int) -> str:
     )
     listing = f'<ul class="places">{places}</ul>{note}'
     if len(entry["members"]) > _OPEN_PLACES:
-        count = _count(len(entry["members"]), "paragraph")
-        listing = f"<details><summary>found in {count}</summary>{listing}</details>"
+        found_in = count(len(entry["members"]), "paragraph")
+        listing = f"<details><summary>found in {found_in}</summary>{listing}</details>"
     return f'<div class="text">{_e(shown)}</div>{listing}'
 
 
@@ -413,7 +409,7 @@ def _section(
 
 def _tile(href: str, value: int, noun: str, alert: bool = False, more: str = "") -> str:
     cls = ' class="alert"' if alert else ""
-    label = f"{_plural(noun, value)}{more}"
+    label = f"{plural(noun, value)}{more}"
     return f'<a href="{href}"{cls}><b>{value:,}</b><span>{label}</span></a>'
 
 
@@ -460,7 +456,7 @@ def _summary(doc: Record) -> str:
         _tile("#summary", doc["paragraphs"], "paragraph"),
         _tile("#changes", substantive, "substantive change", alert=substantive > 0),
         _tile("#stories", len(relations), "story relation"),
-        _tile("#changes", len(clusters), "cluster", more=f" ({_count(clustered, 'paragraph')})"),
+        _tile("#changes", len(clusters), "cluster", more=f" ({count(clustered, 'paragraph')})"),
         _tile("#changes", len(doc["contained"]), "contained pair"),
         _tile("#versions", len(doc["stories"]), "versioned story"),
         _tile("#standing", len(doc["standing"]), "standing text"),
@@ -552,9 +548,9 @@ def render(document: Record, *, max_members: int = MAX_MEMBERS, max_items: int =
     found = document["clusters"] or document["contained"]
     nothing = "" if found else '<p class="note">No near-duplicate paragraphs.</p>'
     title = (
-        f"dedup: {_count(len(relations), 'story relation')}, "
-        f"{_count(len(document['clusters']), 'cluster')} in "
-        f"{_count(document['articles'], 'article')}"
+        f"dedup: {count(len(relations), 'story relation')}, "
+        f"{count(len(document['clusters']), 'cluster')} in "
+        f"{count(document['articles'], 'article')}"
     )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -23,6 +23,7 @@ from ..errors import InputError
 from ..model import Cluster, Contained, Member, Relation, ScanResult, Side, Standing, StoryVersions
 from .diff import word_diff
 from .wording import (
+    count,
     marks,
     opening,
     pair_heading,
@@ -33,10 +34,6 @@ from .wording import (
 )
 
 MAX_MEMBERS = 20  # per panel; JSON output has them all
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def diff_text(old: str, new: str, markers: bool = False) -> Text:
@@ -85,22 +82,22 @@ def summary(
     items skipped, the configuration file used, and the time taken."""
     clustered = sum(len(c.members) for c in result.clusters)
     parts = [
-        _plural(result.articles, "article"),
-        _plural(result.paragraphs, "paragraph"),
+        count(result.articles, "article"),
+        count(result.paragraphs, "paragraph"),
     ]
     if result.relations:
-        parts.append(_plural(len(result.relations), "story relation"))
-    parts.append(f"{_plural(len(result.clusters), 'cluster')} ({_plural(clustered, 'paragraph')})")
+        parts.append(count(len(result.relations), "story relation"))
+    parts.append(f"{count(len(result.clusters), 'cluster')} ({count(clustered, 'paragraph')})")
     if result.contained:
-        parts.append(_plural(len(result.contained), "contained pair"))
+        parts.append(count(len(result.contained), "contained pair"))
     if result.standing:
-        parts.append(f"{_plural(len(result.standing), 'standing text')}")
+        parts.append(f"{count(len(result.standing), 'standing text')}")
     if result.short_repeats:
-        parts.append(_plural(len(result.short_repeats), "short repeat"))
+        parts.append(count(len(result.short_repeats), "short repeat"))
     if errors:
-        parts.append(_plural(errors, "input error"))
-    for kind, count in sorted((skipped or {}).items()):
-        parts.append(f"{_plural(count, visible(kind))} skipped (not text)")
+        parts.append(count(errors, "input error"))
+    for kind, n in sorted((skipped or {}).items()):
+        parts.append(f"{count(n, visible(kind))} skipped (not text)")
     if config:
         parts.append(f"settings from {visible(config)}")
     parts.append(f"{result.seconds:.2f} s")
@@ -109,7 +106,7 @@ def summary(
         p.substantive for p in result.contained
     )
     if substantive:
-        line.append(_plural(substantive, "substantive change"), style="bold red")
+        line.append(count(substantive, "substantive change"), style="bold red")
         line.append(" · ", style="bold")
     line.append(" · ".join(parts[2:]), style="bold")
     return line
@@ -162,7 +159,7 @@ def cluster_panel(cluster: Cluster, markers: bool = False) -> Panel:
     parts: list[RenderableType] = [Text(opening(first.text), style="bold"), table]
     if extra > 0:
         parts.append(Text(f"… and {extra} more (--format json lists all)", style="dim"))
-    scope = "one article" if cluster.articles == 1 else _plural(cluster.articles, "article")
+    scope = "one article" if cluster.articles == 1 else count(cluster.articles, "article")
     title, border = _heading(
         f"{len(cluster.members)} copies in {scope}", "cyan", cluster.substantive, cluster.story
     )

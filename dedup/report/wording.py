@@ -72,8 +72,26 @@ def opening(text: str) -> str:
     return words if words[:1] in "“\"«„'‘「" else f"“{words}”"
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def plural(noun: str, n: int) -> str:
+    """`noun` as `n` of it reads.
+
+    >>> plural("story", 2), plural("day", 2), plural("cluster", 1)
+    ('stories', 'days', 'cluster')
+    """
+    if n == 1:
+        return noun
+    if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def count(n: int, noun: str) -> str:
+    """`n` of `noun`, in words.
+
+    >>> count(1200, "paragraph")
+    '1,200 paragraphs'
+    """
+    return f"{n:,} {plural(noun, n)}"
 
 
 def _sentences(text: str) -> int:
@@ -98,12 +116,12 @@ def _edge(deleted: str, inserted: str, where: str) -> str | None:
                 if sentences == 1
                 else (f"without its {first} {sentences} sentences")
             )
-        return f"without its {first} {_count(len(cut), 'word')}"
+        return f"without its {first} {count(len(cut), 'word')}"
     if added:
         shown = " ".join(inserted.split())
         if len(added) <= 6:
             return f"with “{visible(shown)}” added at the {where}"
-        return f"with {_count(len(added), 'word')} added at the {where}"
+        return f"with {count(len(added), 'word')} added at the {where}"
     return None
 
 
@@ -134,7 +152,7 @@ def _middle(pieces: Sequence[tuple[str, str]]) -> list[str]:
         more = ", …" if len(numbers) > 3 else ""
         found.append(f"with {noun} changed ({', '.join(numbers[:3])}{more})")
     if words:
-        found.append(f"with {_count(words, 'word')} changed")
+        found.append(f"with {count(words, 'word')} changed")
     return found
 
 
@@ -211,16 +229,16 @@ def relation_sentence(
         (visible(earlier[1]), visible(later[1])) if same else map(visible, (earlier[0], later[0]))
     )
     if kind == "version":
-        return f"{lt} is a later version of {e}: it keeps {held} of its {_count(n, 'paragraph')}"
+        return f"{lt} is a later version of {e}: it keeps {held} of its {count(n, 'paragraph')}"
     if kind == "republished":
-        return f"{lt} republishes {e}: all {_count(n, 'paragraph')}"
+        return f"{lt} republishes {e}: all {count(n, 'paragraph')}"
     if kind == "extended":
-        return f"{lt} repeats all {_count(n, 'paragraph')} of {e} and adds {m - kept}"
+        return f"{lt} repeats all {count(n, 'paragraph')} of {e} and adds {m - kept}"
     if kind == "shortened":
-        return f"{lt} repeats {held} of the {_count(n, 'paragraph')} of {e}, and nothing else"
+        return f"{lt} repeats {held} of the {count(n, 'paragraph')} of {e}, and nothing else"
     if kind == "quotes":
-        return f"{lt} quotes what {e} quoted: {_count(kept, 'paragraph')}"
-    return f"{lt} shares {kept} of its {_count(m, 'paragraph')} with {e} ({held} of {n})"
+        return f"{lt} quotes what {e} quoted: {count(kept, 'paragraph')}"
+    return f"{lt} shares {kept} of its {count(m, 'paragraph')} with {e} ({held} of {n})"
 
 
 def pair_heading(earlier: tuple[str, int, str], later: tuple[str, int, str]) -> str:
