@@ -215,15 +215,29 @@ def content_digest(article: Article) -> str:
     >>> content_digest(a) == content_digest(Article("a", ("Fifteen were killed.",), "", ""))
     False
     """
-    story = dataclasses.asdict(article.story) if article.story else None
+    return _digest(article, _story_fields(article.story))
+
+
+def _digest(article: Article, story: dict[str, Any] | None) -> str:
     blob = json.dumps([list(article.paragraphs), story], ensure_ascii=False)
     return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
 
 
+def _story_fields(story: Story | None) -> dict[str, Any] | None:
+    """The story metadata as JSON gives it back (`dataclasses.asdict` without its deep
+    copies: the fields are strings and a tuple of strings)."""
+    if not story:
+        return None
+    return {name: getattr(story, name) for name in _STORY_FIELDS}
+
+
+_STORY_FIELDS = tuple(f.name for f in dataclasses.fields(Story))
+
+
 def record_json(article: Article) -> str:
     """What is stored next to an article's paragraphs: its story metadata and digest."""
-    story = dataclasses.asdict(article.story) if article.story else None
-    return json.dumps({"story": story, "digest": content_digest(article)})
+    story = _story_fields(article.story)
+    return json.dumps({"story": story, "digest": _digest(article, story)})
 
 
 def stored_record(data: str | None) -> tuple[Story, str | None]:
