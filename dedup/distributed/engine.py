@@ -41,6 +41,8 @@ from .partition import Summary, hash_unit
 
 UNIT_BYTES = 48 << 20
 """Input bytes per unit (about 300,000 paragraphs of wire copy as JSON Lines)."""
+PARAGRAPHS_PER_BUCKET = 300_000
+"""Paragraphs a shuffle bucket holds at most (a unit's worth)."""
 IN_MEMORY_EDGES = 100_000_000
 """Candidate edges labelled on one worker (1.6 GB); more go through large-star/small-star."""
 
@@ -73,9 +75,12 @@ class Scanned:
     seconds: float
 
 
-def buckets(units: int) -> int:
-    """Shuffle buckets for this many units."""
-    return max(1, min(units, math.ceil(2 * math.sqrt(units))))
+def buckets(units: int, paragraphs: int) -> int:
+    """Shuffle buckets for this many units and paragraphs: about as many as units, and
+    at most PARAGRAPHS_PER_BUCKET paragraphs in each, so that a task's memory stays the
+    same whatever the archive's size."""
+    spread = min(units, math.ceil(2 * math.sqrt(units)))
+    return max(1, spread, math.ceil(paragraphs / PARAGRAPHS_PER_BUCKET))
 
 
 class _Runner:
@@ -306,7 +311,7 @@ def _scan(
     counts = np.array([s.articles for s in summaries], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     units = len(summaries)
-    parts = buckets(units)
+    parts = buckets(units, sum(s.paragraphs for s in summaries))
 
     node_buckets = runner.persist(
         "nodes",
