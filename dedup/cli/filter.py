@@ -176,7 +176,7 @@ def window(text: str) -> float:
 
 @cli.group(name="index")
 def index_group() -> None:
-    """Look after a filter index: stats, add an archive, remove, prune."""
+    """Look after a filter index: stats, add, load from a scan, remove, prune."""
 
 
 @index_group.command()
