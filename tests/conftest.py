@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,12 @@ settings.register_profile(
 )
 settings.register_profile("explore", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("DEDUP_HYPOTHESIS", "repeatable"))
+
+# A suite started in the background of a non-interactive shell (`nohup ... &`) inherits
+# Ctrl-C ignored, and so would every dedup it starts: the Ctrl-C tests would send it to
+# children that cannot receive it. Taking it back here gives the children the default.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DEDUP_SHARED", ROOT.parent / "shared"))
