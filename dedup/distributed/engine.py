@@ -37,7 +37,7 @@ from .clusters import Found, Miss, cluster
 from .finish import Findings, clusters_report, finish
 from .inputs import Columns, Listing, Unit, plan
 from .nodes import NodeSet
-from .partition import Summary, hash_unit
+from .partition import UnitSummary, hash_unit
 
 UNIT_BYTES = 48 << 20
 """Input bytes per unit (about 300,000 paragraphs of wire copy as JSON Lines)."""
@@ -305,7 +305,7 @@ def _scan(
         nodes_d.append(found)
         versions_d.append(kept)
         runner._tell("reading", number + 1, 0)
-    summaries: list[Summary] = runner.gather("hashing", summaries_d)
+    summaries: list[UnitSummary] = runner.gather("hashing", summaries_d)
     del summaries_d
     listing.replay([(s.articles, s.events) for s in summaries], diagnostics)
     counts = np.array([s.articles for s in summaries], dtype=np.int64)

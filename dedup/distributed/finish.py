@@ -36,7 +36,7 @@ from ..model import (
 )
 from ..verify import jaccard_text
 from .clusters import Found, Miss
-from .partition import Summary
+from .partition import UnitSummary
 
 FetchVersions = Callable[[list[int]], dict[int, Article]]
 """The whole articles of these global indices (the versions of stories to diff)."""
@@ -45,7 +45,7 @@ FetchMembers = Callable[[list[str]], pa.Table]
 
 
 @dataclass(frozen=True, slots=True)
-class Articles:
+class ArchiveArticles:
     """Every article of the archive, by global index (input order)."""
 
     ids: list[str]
@@ -70,7 +70,7 @@ class Articles:
         )
 
 
-def articles_of(summaries: Sequence[Summary]) -> Articles:
+def articles_of(summaries: Sequence[UnitSummary]) -> ArchiveArticles:
     """The article table of the units' summaries, ranked as `detect._Layout` ranks them."""
     counts = np.array([s.articles for s in summaries], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
@@ -79,7 +79,7 @@ def articles_of(summaries: Sequence[Summary]) -> Articles:
     by_time = np.lexsort((np.arange(len(times)), np.where(known, times, 0.0), ~known))
     rank = np.empty(len(times), dtype=np.int64)
     rank[by_time] = np.arange(len(times))
-    return Articles(
+    return ArchiveArticles(
         [i for s in summaries for i in s.ids],
         [x for s in summaries for x in s.sources],
         [x for s in summaries for x in s.lines],
@@ -138,7 +138,7 @@ class Findings:
     apart as ("recurring", or the furniture kind).
     """
 
-    articles: Articles
+    articles: ArchiveArticles
     clusters: Clusters
     order: np.ndarray
     story: list[str | None]
@@ -151,7 +151,7 @@ class Findings:
 
 
 def finish(
-    summaries: Sequence[Summary],
+    summaries: Sequence[UnitSummary],
     found: Sequence[Found],
     misses: Sequence[Miss],
     params: Params,
@@ -191,7 +191,10 @@ def finish(
 
 
 def _versions(
-    summaries: Sequence[Summary], articles: Articles, params: Params, fetch: FetchVersions
+    summaries: Sequence[UnitSummary],
+    articles: ArchiveArticles,
+    params: Params,
+    fetch: FetchVersions,
 ) -> tuple[dict[int, str], tuple[StoryVersions, ...]]:
     """Stories told in several articles (`versions.stories` over the articles that can
     be versions), each article's story, and the diff of each story's steps."""
@@ -216,8 +219,8 @@ def _versions(
 
 
 def _standing(
-    summaries: Sequence[Summary],
-    articles: Articles,
+    summaries: Sequence[UnitSummary],
+    articles: ArchiveArticles,
     every: Clusters,
     params: Params,
     fetch: FetchMembers,
@@ -280,7 +283,7 @@ def _standing(
 
 
 def _furniture_entries(
-    rows: list[tuple[int, int, str, str, str, bool]], articles: Articles, params: Params
+    rows: list[tuple[int, int, str, str, str, bool]], articles: ArchiveArticles, params: Params
 ) -> list[Standing]:
     """Furniture grouped by kind and label, each group in presentation order, with each
     paragraph's similarity to the group's first."""
@@ -354,7 +357,7 @@ def _articles_per_cluster(every: Clusters) -> np.ndarray:
 
 
 def _order(
-    every: Clusters, articles: Articles, kept: np.ndarray, labels: list[str | None]
+    every: Clusters, articles: ArchiveArticles, kept: np.ndarray, labels: list[str | None]
 ) -> np.ndarray:
     """The reported clusters in report order: not versions of one story first, then
     substantive, bigger, earlier."""
@@ -378,9 +381,9 @@ def _order(
 
 
 def _contained(
-    summaries: Sequence[Summary],
+    summaries: Sequence[UnitSummary],
     misses: Sequence[Miss],
-    articles: Articles,
+    articles: ArchiveArticles,
     every: Clusters,
     story_of: Mapping[int, str],
 ) -> tuple[Contained, ...]:
@@ -457,7 +460,7 @@ def _relations(
     every: Clusters,
     order: np.ndarray,
     contained: Sequence[Contained],
-    articles: Articles,
+    articles: ArchiveArticles,
     story_of: Mapping[int, str],
     standing_places: np.ndarray,
 ) -> tuple[Relation, ...]:

@@ -31,7 +31,7 @@ Furniture = tuple[int, int, str, str, str, bool]
 
 
 @dataclass(frozen=True, slots=True)
-class Summary:
+class UnitSummary:
     """What a unit tells the driver (article indices: the unit's own).
 
     Per article: `ids`, `sources`, `lines`, `published` (as written) and `times` (seconds,
@@ -60,7 +60,7 @@ class Summary:
 
 def hash_unit(
     unit: Unit, number: int, params: Params, columns: Columns
-) -> tuple[Summary, Refs, dict[int, Article]]:
+) -> tuple[UnitSummary, Refs, dict[int, Article]]:
     """Read and hash a unit: its summary, its eligible paragraphs, and the articles that
     can be versions of a story (by the unit's index)."""
     articles, events = inputs.read(unit, params.max_line, columns)
@@ -104,7 +104,7 @@ def hash_unit(
         for i, a in enumerate(articles)
         if a.story is not None and (a.story.guid or a.story.previous or a.story.headline)
     }
-    summary = Summary(
+    summary = UnitSummary(
         len(layout.texts),
         events,
         layout.ids,
@@ -121,11 +121,11 @@ def hash_unit(
     return summary, refs, versions
 
 
-def _sizeof_summary(found: Summary) -> int:
+def _sizeof_summary(found: UnitSummary) -> int:
     """What Dask counts a summary as: its per-article lists and its findings."""
     texts = sum(len(f[4]) for f in found.furniture) + sum(len(r.text) for _, r in found.short)
     pairs = sum(len(c.outer.text) + len(c.inner.text) + 400 for c in found.contained)
     return 200 * found.articles + texts + pairs + found.times.nbytes + found.eligible.nbytes
 
 
-sizeof.register(Summary)(_sizeof_summary)
+sizeof.register(UnitSummary)(_sizeof_summary)
