@@ -6,52 +6,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+BRIDGE = (
+    (
+        "The Harbour Bridge reopened to traffic on Monday morning after eight months of "
+        "repairs that cost the city far more than its engineers had first estimated."
+    ),
+    (
+        "Mayor Lena Ortiz cut the ribbon at seven o'clock as the first buses crossed the "
+        "span, telling a small crowd that the wait had been worth it for commuters."
+    ),
+    (
+        "The repairs replaced rusted steel cables and the entire road deck, work that had "
+        "been delayed twice by winter storms and a shortage of specialist welders."
+    ),
+    (
+        "City officials said the final bill came to 48 million dollars, nearly twice the "
+        "budget the council approved when the bridge was closed last spring."
+    ),
+    (
+        "Traffic on the bridge is expected to return to about 40,000 vehicles a day by the "
+        "end of the month, according to the transport department."
+    ),
+)
+
 STORIES = {
-    "bridge-reopens.txt": (
-        (
-            "The Harbour Bridge reopened to traffic on Monday morning after eight months of "
-            "repairs that cost the city far more than its engineers had first estimated."
-        ),
-        (
-            "Mayor Lena Ortiz cut the ribbon at seven o'clock as the first buses crossed the "
-            "span, telling a small crowd that the wait had been worth it for commuters."
-        ),
-        (
-            "The repairs replaced rusted steel cables and the entire road deck, work that had "
-            "been delayed twice by winter storms and a shortage of specialist welders."
-        ),
-        (
-            "City officials said the final bill came to 48 million dollars, nearly twice the "
-            "budget the council approved when the bridge was closed last spring."
-        ),
-        (
-            "Traffic on the bridge is expected to return to about 40,000 vehicles a day by the "
-            "end of the month, according to the transport department."
-        ),
-    ),
-    "bridge-reopens-dailypost.txt": (
-        (
-            "SPRINGFIELD (Daily Post) - The Harbour Bridge reopened to traffic on Monday morning "
-            "after eight months of repairs that cost the city far more than its engineers had "
-            "first estimated."
-        ),
-        (
-            "Mayor Lena Ortiz cut the ribbon at seven o'clock as the first buses crossed the "
-            "span, telling a small crowd that the wait had been worth it for commuters."
-        ),
-        (
-            "The repairs replaced rusted steel cables and the entire road deck, work that had "
-            "been delayed twice by winter storms and a shortage of specialist welders."
-        ),
-        (
-            "City officials said the final bill came to 48 million dollars, nearly twice the "
-            "budget the council approved when the bridge was closed last spring."
-        ),
-        (
-            "Traffic on the bridge is expected to return to about 40,000 vehicles a day by the "
-            "end of the month, according to the transport department."
-        ),
-    ),
+    "bridge-reopens.txt": BRIDGE,
+    # The same story republished by a second outlet, with a dateline added.
+    "bridge-reopens-dailypost.txt": (f"SPRINGFIELD (Daily Post) - {BRIDGE[0]}", *BRIDGE[1:]),
     "flood-toll.txt": (
         (
             "Floods swept through three villages in the northern valley overnight, and rescue "
