@@ -313,12 +313,16 @@ def _scan(
     units = len(summaries)
     parts = buckets(units, sum(s.paragraphs for s in summaries))
 
-    cut = [delayed(nodes.pieces, pure=True)(refs, parts) for refs in nodes_d]
     node_buckets = runner.persist(
         "nodes",
-        [delayed(_bucket, pure=True)([_picked(c, k) for c in cut], params) for k in range(parts)],
+        [
+            delayed(_bucket, pure=True)(
+                [delayed(nodes.piece, pure=True)(refs, k, parts) for refs in nodes_d], params
+            )
+            for k in range(parts)
+        ],
     )
-    del nodes_d, cut
+    del nodes_d
     checked = _against(runner, node_buckets, params, offsets, options.against)
     rows = [delayed(nodes.band_rows, pure=True)(b, parts) for b in node_buckets]
     edges = runner.persist(

@@ -107,12 +107,9 @@ def _refs_taken(refs: Refs, rows: np.ndarray) -> Refs:
     )
 
 
-def pieces(refs: Refs, parts: int) -> list[Refs]:
-    """The refs cut in `parts` by digest (digest % parts), in one pass over the unit."""
-    bucket_of = (refs.digest % np.uint64(parts)).astype(np.int64)
-    order = np.argsort(bucket_of, kind="stable")
-    bounds = np.searchsorted(bucket_of[order], np.arange(parts + 1))
-    return [_refs_taken(refs, order[a:b]) for a, b in itertools.pairwise(bounds)]
+def piece(refs: Refs, part: int, parts: int) -> Refs:
+    """The refs whose digest falls in `part` of `parts` (digest % parts)."""
+    return _refs_taken(refs, np.flatnonzero(refs.digest % np.uint64(parts) == part))
 
 
 def _sorted(refs: Refs) -> Refs:
