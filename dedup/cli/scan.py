@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
 from rich.console import Console
 
+from ..model import Contained
 from ..report import html
 from ..report.json import cluster_record, jsonl, scan_document, scan_document_bytes
 from ..report.terminal import render_scan, summary
@@ -62,11 +64,7 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
         if done.result is None:
             if not run.quiet:
                 say(summary_line(done.counts, str(archive.out), done.seconds))
-            findings = done.findings
-            copies = any(s is None for s in findings.story) or any(
-                p.story is None for p in findings.contained
-            )
-            return run.status(copies)
+            return run.status(_copies(done.findings.story, done.findings.contained))
         result = done.result
     else:
         with interruptible(lambda: f"{run.read:,} articles read; no report written"):
@@ -93,7 +91,10 @@ def scan(paths: tuple[str, ...], fmt: str | None, color: str, **kwargs: Any) -> 
             emit(jsonl(cluster_record(c) for c in result.clusters))
         if not run.quiet and run.console.is_terminal:
             run.console.print(summary(result, len(errors), skipped, run.config))
-    copies = any(c.story is None for c in result.clusters) or any(
-        p.story is None for p in result.contained
-    )
-    return run.status(copies)  # versions of one story are not copies
+    return run.status(_copies((c.story for c in result.clusters), result.contained))
+
+
+def _copies(stories: Iterable[str | None], contained: Iterable[Contained]) -> bool:
+    """Whether anything repeats that is not a version of one story (exit status 1): a
+    cluster or a contained pair without a story."""
+    return any(s is None for s in stories) or any(p.story is None for p in contained)
