@@ -223,15 +223,15 @@ def _digest(article: Article, story: dict[str, Any] | None) -> str:
     return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
 
 
+_STORY_FIELDS = tuple(f.name for f in dataclasses.fields(Story))
+
+
 def _story_fields(story: Story | None) -> dict[str, Any] | None:
     """The story metadata as JSON gives it back (`dataclasses.asdict` without its deep
     copies: the fields are strings and a tuple of strings)."""
     if not story:
         return None
     return {name: getattr(story, name) for name in _STORY_FIELDS}
-
-
-_STORY_FIELDS = tuple(f.name for f in dataclasses.fields(Story))
 
 
 def record_json(article: Article) -> str:
