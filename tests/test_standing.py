@@ -1,8 +1,11 @@
 """Standing text: recurring formulas and furniture, set apart from story duplicates."""
 
+import itertools
 import random
 from pathlib import Path
 
+import numpy as np
+import pytest
 from conftest import Invoke
 
 from dedup import Article, Diagnostics, Params, read_paths, scan
@@ -167,3 +170,46 @@ def test_sampled_pairs_of_long_articles_are_weighed_in_bounded_memory() -> None:
         tracemalloc.stop()
     assert found == set()  # one story republished: no standing text
     assert peak < 200 * 2**20
+
+
+def _lone_over_every_pair(cluster: np.ndarray, article: np.ndarray, clusters: int) -> list[int]:
+    """Per cluster, its article pairs sharing no other cluster: every pair listed."""
+    held: dict[int, set[int]] = {}
+    for c, a in zip(cluster.tolist(), article.tolist(), strict=True):
+        held.setdefault(c, set()).add(a)
+    shared: dict[tuple[int, int], int] = {}
+    for members in held.values():
+        for pair in itertools.combinations(sorted(members), 2):
+            shared[pair] = shared.get(pair, 0) + 1
+    lone = [0] * clusters
+    for c, members in held.items():
+        lone[c] = sum(shared[p] == 1 for p in itertools.combinations(sorted(members), 2))
+    return lone
+
+
+@pytest.mark.parametrize("collide", [False, True])
+@pytest.mark.parametrize("seed", range(40))
+def test_lone_pairs_by_classes_of_articles_count_every_article_pair(
+    seed: int, collide: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counted over classes of articles in the same clusters (copies of a story), the
+    lone pairs of each cluster are those of every article pair, whatever the mix; and
+    when the hash of two different sets collides (every set hashed to 0 here)."""
+    from dedup import standing
+    from dedup.standing import _lone_pairs
+
+    if collide:
+        monkeypatch.setattr(standing, "_mixed", lambda values: np.zeros(len(values), np.uint64))
+
+    rng = random.Random(seed)
+    clusters, articles = rng.randint(1, 30), rng.randint(2, 60)
+    stories = [rng.sample(range(clusters), rng.randint(1, min(clusters, 6))) for _ in range(8)]
+    rows = set()
+    for a in range(articles):
+        told = rng.choice(stories)
+        kept = [c for c in told if rng.random() < 0.8] or told[:1]  # a copy, edited or not
+        rows |= {(c, a) for c in kept}
+        rows |= {(rng.randrange(clusters), a) for _ in range(rng.randint(0, 1))}  # a line
+    cluster, article = np.array(sorted(rows), dtype=np.int64).T
+    found = _lone_pairs(cluster, article, clusters, articles)
+    assert found.tolist() == _lone_over_every_pair(cluster, article, clusters)
