@@ -58,6 +58,26 @@ class Articles:
     story: dict[int, str]
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The relations as arrays, in report order (substantive first, then by the ranks
+    of their articles): per relation its (earlier, later) articles, the paragraphs of
+    each the other holds, whether one is substantive, its kind (an index into KINDS),
+    the clusters it shares (indices, `cluster_bounds` per relation) and its contained
+    pairs (indices into the contained pairs)."""
+
+    pairs: np.ndarray
+    held: np.ndarray
+    substantive: np.ndarray
+    kinds: np.ndarray
+    clusters: np.ndarray
+    cluster_bounds: np.ndarray
+    contained: list[tuple[int, ...]]
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
 def find(
     clusters: Sequence[Cluster],
     owner: np.ndarray,
@@ -74,7 +94,21 @@ def find(
     `clustered` maps (article index, paragraph) of each paragraph of a contained pair
     that is in one of `clusters` to that cluster's index.
     """
-    width = max(len(articles.ids), 1)
+    found = arrays(clusters, owner, article, substantive, contained, clustered, articles)
+    return built(found, [c.id for c in clusters], articles)
+
+
+def arrays(
+    clusters: Sequence[Cluster],
+    owner: np.ndarray,
+    article: np.ndarray,
+    substantive: np.ndarray,
+    contained: Sequence[Contained],
+    clustered: dict[tuple[int, int], int],
+    articles: Articles,
+) -> Found:
+    """`find`'s relations as arrays (for tables of millions of them)."""
+    width = max(len(articles.rank), 1)
     codes = owner * width + article  # one per member; rows: one per (cluster, article)
     rows, counts = unique_counts(codes)
     flagged = np.zeros(len(rows), dtype=bool)
@@ -82,9 +116,10 @@ def find(
         flagged[np.searchsorted(rows, codes[substantive])] = True
     row_cluster, row_article = rows // width, rows % width
     pairs = _candidates(row_cluster, row_article, articles.rank, contained)
-    if not len(pairs):
-        return ()
     n = len(pairs)
+    if not n:
+        none = np.empty(0, np.int64)
+        return Found(pairs, pairs, none.astype(bool), none, none, np.zeros(1, np.int64), [])
     pair, theirs, mine = _shared(rows, row_cluster, row_article, pairs, width)
     held = np.stack(
         [
@@ -101,31 +136,47 @@ def find(
         changed[k] |= substantive_pair
         shares[k] = True
     kinds = _kinds(pairs, held, articles, pair, row_cluster[theirs], clusters, contained, extra)
-    ids = np.array([c.id for c in clusters], dtype=object)[row_cluster[theirs]].tolist()
-    bounds = np.searchsorted(pair, np.arange(n + 1)).tolist()
     order = np.lexsort((articles.rank[pairs[:, 1]], articles.rank[pairs[:, 0]], ~changed))
-    listed, counted, flags = pairs.tolist(), held.tolist(), changed.tolist()
-    comparable, kind_of = articles.comparable.tolist(), kinds.tolist()
-    about = list(zip(articles.ids, articles.sources, articles.lines, strict=True))
-    published, story = articles.published, articles.story
-    found = []
-    for k in order[shares[order]].tolist():
-        a, b = listed[k]
-        kind = _KINDS[kind_of[k]]
-        (a_id, a_source, a_line), (b_id, b_source, b_line) = about[a], about[b]
-        held_a, held_b = counted[k]
-        found.append(
+    order = order[shares[order]]
+    bounds = np.searchsorted(pair, np.arange(n + 1))
+    sizes = (bounds[1:] - bounds[:-1])[order]
+    cluster_bounds = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=cluster_bounds[1:])
+    shared_rows = np.repeat(bounds[:-1][order], sizes) + ramp(sizes)
+    return Found(
+        pairs[order],
+        held[order],
+        changed[order],
+        kinds[order],
+        row_cluster[theirs][shared_rows],
+        cluster_bounds,
+        [extra[k][2] if k in extra else () for k in order.tolist()],
+    )
+
+
+def built(found: Found, cluster_ids: Sequence[str], articles: Articles) -> tuple[Relation, ...]:
+    """The relations of `arrays` as `Relation`s (`cluster_ids`: each cluster's id)."""
+    ids, sources, lines = articles.ids, articles.sources, articles.lines
+    published, story, comparable = articles.published, articles.story, articles.comparable
+    listed, counted, flags = found.pairs.tolist(), found.held.tolist(), found.substantive.tolist()
+    shared = [cluster_ids[c] for c in found.clusters.tolist()]
+    bounds = found.cluster_bounds.tolist()
+    relations = []
+    for k, ((a, b), (held_a, held_b), kind) in enumerate(
+        zip(listed, counted, found.kinds.tolist(), strict=True)
+    ):
+        relations.append(
             Relation(
-                kind,
-                Side(a_id, a, a_source, a_line, comparable[a], held_a, published[a]),
-                Side(b_id, b, b_source, b_line, comparable[b], held_b, published[b]),
+                KINDS[kind],
+                Side(ids[a], a, sources[a], lines[a], int(comparable[a]), held_a, published[a]),
+                Side(ids[b], b, sources[b], lines[b], int(comparable[b]), held_b, published[b]),
                 flags[k],
-                tuple(ids[bounds[k] : bounds[k + 1]]),
-                extra[k][2] if k in extra else (),
-                story.get(a) if kind == "version" else None,
+                tuple(shared[bounds[k] : bounds[k + 1]]),
+                found.contained[k],
+                story.get(a) if kind == _VERSION else None,
             )
         )
-    return tuple(found)
+    return tuple(relations)
 
 
 def _candidates(
@@ -217,8 +268,9 @@ def _has(rows: np.ndarray, code: int) -> bool:
     return at < len(rows) and int(rows[at]) == code
 
 
-_KINDS = ("version", "republished", "extended", "shortened", "quotes", "partial")
-_PARTIAL, _QUOTES = _KINDS.index("partial"), _KINDS.index("quotes")
+KINDS = ("version", "republished", "extended", "shortened", "quotes", "partial")
+"""The kinds of relation (see `dedup.model.Relation`), as `Found.kinds` numbers them."""
+_VERSION, _PARTIAL, _QUOTES = KINDS.index("version"), KINDS.index("partial"), KINDS.index("quotes")
 
 
 def _kinds(
@@ -231,7 +283,7 @@ def _kinds(
     contained: Sequence[Contained],
     extra: dict[int, tuple[int, int, tuple[int, ...], bool]],
 ) -> np.ndarray:
-    """The kind of each relation, as an index into _KINDS (see `dedup.model.Relation`);
+    """The kind of each relation, as an index into KINDS (see `dedup.model.Relation`);
     `pair` and `cluster` list the clusters each pair shares."""
     a, b = pairs[:, 0], pairs[:, 1]
     story = np.full(len(articles.ids), -1, dtype=np.int64)

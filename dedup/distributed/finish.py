@@ -15,7 +15,7 @@ import functools
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +34,8 @@ from ..model import (
     Standing,
     StoryVersions,
 )
+from ..relations import Articles as RelatedArticles
+from ..relations import Found as FoundRelations
 from ..verify import jaccard_text
 from .clusters import Found, Miss
 from .partition import UnitSummary
@@ -147,7 +149,13 @@ class Findings:
     standing: tuple[Standing, ...]
     short_repeats: tuple[ShortRepeat, ...]
     stories: tuple[StoryVersions, ...]
-    relations: tuple[Relation, ...]
+    relations: FoundRelations
+    related: RelatedArticles  # what the relations say of their articles
+
+    def relation_list(self) -> tuple[Relation, ...]:
+        """The story relations as the single-process scan reports them."""
+        ids = self.clusters.ids
+        return relations.built(self.relations, [ids[c] for c in self.order.tolist()], self.related)
 
 
 def finish(
@@ -167,7 +175,8 @@ def finish(
     labels = _story_labels(every, story_of)
     order = _order(every, articles, kept, labels)
     contained = _contained(summaries, misses, articles, every, story_of)
-    relations_found = _relations(every, order, contained, articles, story_of, standing_places)
+    related = _related(articles, story_of, standing_places)
+    relations_found = _relations(every, order, contained, related)
     short = sorted(
         (
             (int(articles.rank[articles.offsets[u] + a]), repeat.paragraphs, repeat)
@@ -187,6 +196,7 @@ def finish(
         tuple(r for _, _, r in short),
         stories,
         relations_found,
+        related,
     )
 
 
@@ -456,15 +466,28 @@ class _Stubs(Sequence[Cluster]):
         return (self[k] for k in range(len(self)))
 
 
+def _related(
+    articles: ArchiveArticles, story_of: Mapping[int, str], standing_places: np.ndarray
+) -> relations.Articles:
+    comparable = articles.eligible - np.bincount(standing_places >> 32, minlength=len(articles.ids))
+    return relations.Articles(
+        articles.ids,
+        articles.sources,
+        articles.lines,
+        articles.published,
+        articles.rank,
+        comparable,
+        dict(story_of),
+    )
+
+
 def _relations(
     every: Clusters,
     order: np.ndarray,
     contained: Sequence[Contained],
-    articles: ArchiveArticles,
-    story_of: Mapping[int, str],
-    standing_places: np.ndarray,
-) -> tuple[Relation, ...]:
-    """`relations.find` over the reported clusters, in report order."""
+    related: relations.Articles,
+) -> relations.Found:
+    """`relations.arrays` over the reported clusters, in report order."""
     position = np.full(len(every.ids), -1, dtype=np.int64)
     position[order] = np.arange(len(order))
     rows = np.flatnonzero(position[every.owner] >= 0)
@@ -484,23 +507,14 @@ def _relations(
         for m, k, found in zip(ends, at.tolist(), hit.tolist(), strict=True)
         if found
     }
-    comparable = articles.eligible - np.bincount(standing_places >> 32, minlength=len(articles.ids))
-    return relations.find(
+    return relations.arrays(
         _Stubs([every.ids[c] for c in order.tolist()], [every.quotes[c] for c in order.tolist()]),
         owner,
         every.article[rows],
         every.substantive[rows],
         contained,
         in_pairs,
-        relations.Articles(
-            articles.ids,
-            articles.sources,
-            articles.lines,
-            articles.published,
-            articles.rank,
-            comparable,
-            dict(story_of),
-        ),
+        related,
     )
 
 
@@ -513,20 +527,3 @@ def clusters_report(findings: Findings, table: pa.Table) -> tuple[Cluster, ...]:
         mine, center = members[ids[c]]
         found.append(Cluster(ids[c], mine, story, center))
     return tuple(found)
-
-
-def summary_counts(findings: Findings) -> dict[str, Any]:
-    """Counts for the manifest."""
-    return {
-        "articles": len(findings.articles.ids),
-        "paragraphs": findings.articles.paragraphs,
-        "clusters": len(findings.order),
-        "clustered_paragraphs": int(findings.clusters.sizes[findings.order].sum())
-        if len(findings.order)
-        else 0,
-        "standing": len(findings.standing),
-        "contained": len(findings.contained),
-        "relations": len(findings.relations),
-        "stories": len(findings.stories),
-        "short_repeats": len(findings.short_repeats),
-    }

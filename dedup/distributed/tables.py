@@ -28,9 +28,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import __version__
+from .. import __version__, relations
 from ..config import Params
-from ..model import Contained, Member, Relation, Side
+from ..model import Contained, Member
 from ..report.json import SCHEMA_VERSION
 from .clusters import MEMBERS
 from .finish import Findings
@@ -147,7 +147,7 @@ def write(
 ) -> None:
     """Write every table but the members (written by the tasks) and the manifest."""
     _write_table(_clusters(findings), _join(out, "clusters.parquet"))
-    _write_table(_relations(findings.relations), _join(out, "relations.parquet"))
+    _write_table(_relations(findings), _join(out, "relations.parquet"))
     _write_table(_contained(findings.contained), _join(out, "contained.parquet"))
     _write_table(_standing(findings), _join(out, "standing.parquet"))
     manifest = {
@@ -206,28 +206,44 @@ def _place(prefix: str, members: Sequence[Member]) -> dict[str, Any]:
     }
 
 
-def _side(prefix: str, sides: Sequence[Side]) -> dict[str, Any]:
-    return {
-        f"{prefix}article": pa.array([s.article for s in sides], pa.string()),
-        f"{prefix}article_index": pa.array([s.article_index for s in sides], pa.int64()),
-        f"{prefix}source": pa.array([s.source for s in sides], pa.string()),
-        f"{prefix}line": pa.array([s.line for s in sides], pa.int64()),
-        f"{prefix}published": pa.array([s.published for s in sides], pa.string()),
-        f"{prefix}paragraphs": pa.array([s.paragraphs for s in sides], pa.int64()),
-        f"{prefix}shared": pa.array([s.shared for s in sides], pa.int64()),
+def _relations(findings: Findings) -> pa.Table:
+    """The story relations, column by column from their arrays (millions of them)."""
+    found, about = findings.relations, findings.related
+    articles = {
+        "article": pa.array(about.ids, pa.string()),
+        "source": pa.array(about.sources, pa.string()),
+        "line": pa.array(about.lines, pa.int64()),
+        "published": pa.array(about.published, pa.string()),
     }
-
-
-def _relations(found: Sequence[Relation]) -> pa.Table:
+    columns: dict[str, Any] = {
+        "kind": pa.array(relations.KINDS, pa.string()).take(pa.array(found.kinds, pa.int64()))
+    }
+    for side, prefix in enumerate(("earlier_", "later_")):
+        which = pa.array(found.pairs[:, side], pa.int64())
+        columns |= {
+            f"{prefix}article": articles["article"].take(which),
+            f"{prefix}article_index": which,
+            f"{prefix}source": articles["source"].take(which),
+            f"{prefix}line": articles["line"].take(which),
+            f"{prefix}published": articles["published"].take(which),
+            f"{prefix}paragraphs": pa.array(about.comparable[found.pairs[:, side]], pa.int64()),
+            f"{prefix}shared": pa.array(found.held[:, side], pa.int64()),
+        }
+    reported = [findings.clusters.ids[c] for c in findings.order.tolist()]
+    story = [
+        about.story.get(a) if kind == relations.KINDS.index("version") else None
+        for a, kind in zip(found.pairs[:, 0].tolist(), found.kinds.tolist(), strict=True)
+    ]
     return pa.Table.from_pydict(
-        {
-            "kind": pa.array([r.kind for r in found], pa.string()),
-            **_side("earlier_", [r.earlier for r in found]),
-            **_side("later_", [r.later for r in found]),
-            "substantive": pa.array([r.substantive for r in found], pa.bool_()),
-            "story": pa.array([r.story for r in found], pa.string()),
-            "clusters": pa.array([list(r.clusters) for r in found], pa.list_(pa.string())),
-            "contained": pa.array([list(r.contained) for r in found], pa.list_(pa.int64())),
+        columns
+        | {
+            "substantive": pa.array(found.substantive, pa.bool_()),
+            "story": pa.array(story, pa.string()),
+            "clusters": pa.ListArray.from_arrays(
+                pa.array(found.cluster_bounds, pa.int32()),
+                pa.array(reported, pa.string()).take(pa.array(found.clusters, pa.int64())),
+            ),
+            "contained": pa.array([list(c) for c in found.contained], pa.list_(pa.int64())),
         }
     )
 
