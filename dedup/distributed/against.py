@@ -26,7 +26,7 @@ from ..config import Params
 from ..verify import verify_chunk
 from .clusters import NODES, index_of
 from .inputs import is_remote
-from .nodes import NodeSet
+from .nodes import NodeSet, texts_of
 
 ARCHIVE = pa.schema(
     [
@@ -154,13 +154,13 @@ def report(
     at = np.minimum(np.searchsorted(digests, refs.digest), max(len(digests) - 1, 0))
     hit = np.flatnonzero(digests[at] == refs.digest) if len(digests) else np.empty(0, np.int64)
     which = order[at[hit]]
-    texts = [refs.texts[i] for i in refs.text[hit].tolist()]
+    texts = texts_of(refs, hit)
     theirs = rows.column("text").to_pylist()
     archive_text = [theirs[k] for k in which.tolist()]
     changes = [list(classify(a, b)) for a, b in zip(archive_text, texts, strict=True)]
     return pa.Table.from_arrays(
         [
-            pa.array([refs.ids[a] for a in refs.article[hit].tolist()], pa.string()),
+            refs.ids.take(pa.array(refs.article[hit])).cast(pa.string()),
             pa.array(index_of(refs.seq[hit], offsets)),
             pa.array(refs.position[hit]),
             pa.array(texts, pa.string()),

@@ -24,7 +24,7 @@ from ..model import Contained, Member
 from ..relations import is_quote
 from ..verify import verified_edges
 from ..workers import Workers
-from .nodes import SEQ_BITS, NodeSet
+from .nodes import SEQ_BITS, NodeSet, texts_of
 
 MEMBERS = pa.schema(
     [
@@ -85,7 +85,12 @@ def cluster(
     hashed = _hashed(found, words, heads, params)
     pool = Workers(1)
     edges, near = verified_edges(hashed, heads, params, pool)
-    texts = [found.refs.texts[i] for i in found.refs.text.tolist()]
+    texts = texts_of(found.refs, np.arange(n))
+    ids, sources, lines = (
+        found.refs.ids.to_pylist(),
+        found.refs.sources.to_pylist(),
+        found.refs.lines.to_pylist(),
+    )
     grouping = group(nodes, edges, hashed, rank, texts, pool)
     article = index_of(found.refs.seq, offsets)
     paragraph = grouping.paragraph
@@ -104,7 +109,7 @@ def cluster(
     table = pa.Table.from_arrays(
         [
             pa.array(np.array(grouping.ids, dtype=object)[owner], pa.string()),
-            pa.array(np.array(found.refs.ids, dtype=object)[which], pa.string()),
+            pa.array(np.array(ids, dtype=object)[which], pa.string()),
             pa.array(article[paragraph]),
             pa.array(found.refs.position[paragraph]),
             pa.array(grouping.similarity),
@@ -112,8 +117,8 @@ def cluster(
             pa.array(first),
             pa.array(center),
             pa.array(np.array(texts, dtype=object)[paragraph], pa.string()),
-            pa.array(np.array(found.refs.sources, dtype=object)[which], pa.string()),
-            pa.array(np.array(found.refs.lines, dtype=object)[which], pa.int64()),
+            pa.array(np.array(sources, dtype=object)[which], pa.string()),
+            pa.array(np.array(lines, dtype=object)[which], pa.int64()),
         ],
         schema=MEMBERS,
     )
@@ -126,12 +131,7 @@ def cluster(
     )
     cluster_of = np.full(n, -1, dtype=np.int64)
     cluster_of[paragraph] = owner
-    ids, sources, lines, position = (
-        found.refs.ids,
-        found.refs.sources,
-        found.refs.lines,
-        found.refs.position,
-    )
+    position = found.refs.position
 
     def member(p: int, similarity: float) -> Member:
         a = int(found.refs.article[p])
@@ -154,7 +154,7 @@ def cluster(
     listed = None
     if with_nodes:
         named = np.array([None, *grouping.ids], dtype=object)
-        listed = _nodes_table(found, heads, texts, article, named[cluster_of[heads] + 1])
+        listed = _nodes_table(found, heads, texts, ids, article, named[cluster_of[heads] + 1])
     return table, summary, misses, listed
 
 
@@ -176,7 +176,12 @@ against (`against`), and what a filter index is loaded from."""
 
 
 def _nodes_table(
-    found: NodeSet, heads: np.ndarray, texts: list[str], article: np.ndarray, clusters: np.ndarray
+    found: NodeSet,
+    heads: np.ndarray,
+    texts: list[str],
+    ids: list[str],
+    article: np.ndarray,
+    clusters: np.ndarray,
 ) -> pa.Table:
     had = found.nodes
     bands = had.keys.shape[0]
@@ -184,9 +189,7 @@ def _nodes_table(
         [
             pa.array(had.nodes),
             pa.array(clusters, pa.string()),
-            pa.array(
-                np.array(found.refs.ids, dtype=object)[found.refs.article[heads]], pa.string()
-            ),
+            pa.array(np.array(ids, dtype=object)[found.refs.article[heads]], pa.string()),
             pa.array(article[heads]),
             pa.array(found.refs.position[heads]),
             pa.array(np.array(texts, dtype=object)[heads], pa.string()),

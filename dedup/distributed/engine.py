@@ -164,12 +164,10 @@ def _bucket(pieces: list[nodes.Refs], params: Params) -> NodeSet:
     return found
 
 
-def _pick(items: Sequence[Any], k: int) -> Any:
-    return items[k]
-
-
-def _picked(item: Any, k: int) -> Any:
-    return delayed(_pick, pure=True)(item, k)
+def _cut(function: Callable[..., Sequence[Any]], parts: int, *args: Any) -> list[Any]:
+    """The `parts` results of `function(*args)`, each its own key: stored (and spilled)
+    apart, so that a task reading one of them does not load them all again."""
+    return list(delayed(function, nout=parts, pure=True)(*args))
 
 
 def _edge_count(edges: components.Edges) -> int:
@@ -208,8 +206,9 @@ def _separate(
     out: str | None,
     number: int,
     listed: bool,
-) -> tuple[tuple[pa.Table, Found, list[Miss]], list[NodeSet]]:
-    """Cluster the nodes in no candidate pair here; cut the others by component."""
+) -> tuple[Any, ...]:
+    """Cluster the nodes in no candidate pair here; cut the others by component: what
+    was found, then the `parts` pieces."""
     node, label = labelled
     order = np.argsort(node)
     node, label = node[order], label[order]
@@ -219,7 +218,7 @@ def _separate(
     alone = nodes.take(found, np.flatnonzero(~linked))
     joined = nodes.take(found, np.flatnonzero(linked))
     done = _clustered(alone, params, offsets, out, number, listed)
-    return done, nodes.split(joined, label[at[linked]], parts)
+    return (done, *nodes.split(joined, label[at[linked]], parts))
 
 
 def _cluster_parts(
@@ -313,42 +312,35 @@ def _scan(
     units = len(summaries)
     parts = buckets(units, sum(s.paragraphs for s in summaries))
 
+    cut = [_cut(nodes.pieces, parts, refs, parts) for refs in nodes_d]
     node_buckets = runner.persist(
-        "nodes",
-        [
-            delayed(_bucket, pure=True)(
-                [delayed(nodes.piece, pure=True)(refs, k, parts) for refs in nodes_d], params
-            )
-            for k in range(parts)
-        ],
+        "nodes", [delayed(_bucket, pure=True)([c[k] for c in cut], params) for k in range(parts)]
     )
-    del nodes_d
+    del nodes_d, cut
     checked = _against(runner, node_buckets, params, offsets, options.against)
-    rows = [delayed(nodes.band_rows, pure=True)(b, parts) for b in node_buckets]
+    rows = [_cut(nodes.band_rows, parts, b, parts) for b in node_buckets]
     edges = runner.persist(
-        "bands",
-        [delayed(nodes.star_edges, pure=True)([_picked(r, j) for r in rows]) for j in range(parts)],
+        "bands", [delayed(nodes.star_edges, pure=True)([r[j] for r in rows]) for j in range(parts)]
     )
     total = sum(runner.gather("bands", [delayed(_edge_count)(e) for e in edges]))
     labelled = _components(runner, edges, total, parts, options)
     del edges, rows
     separated = [
-        delayed(_separate, pure=True)(b, label, parts, params, offsets, out, k, options.nodes)
+        _cut(_separate, parts + 1, b, label, parts, params, offsets, out, k, options.nodes)
         for k, (b, label) in enumerate(zip(node_buckets, labelled, strict=True))
     ]
-    pieces = [_picked(s, 1) for s in separated]
     results = runner.persist(
         "clusters",
-        [_picked(s, 0) for s in separated]
+        [s[0] for s in separated]
         + [
             delayed(_cluster_parts, pure=True)(
-                [_picked(p, j) for p in pieces], params, offsets, out, parts + j, options.nodes
+                [s[1 + j] for s in separated], params, offsets, out, parts + j, options.nodes
             )
             for j in range(parts)
         ],
     )
-    del node_buckets, separated, pieces, labelled
-    member_tables = [_picked(r, 0) for r in results]
+    del node_buckets, separated, labelled
+    member_tables = [r[0] for r in results]
     found_and_misses = runner.gather("clusters", [delayed(_findings)(r) for r in results])
 
     def fetch_versions(wanted: list[int]) -> dict[int, Article]:
@@ -403,7 +395,7 @@ def _scan(
             stories=findings.stories,
             params=params.as_dict(),
             seconds=time.perf_counter() - started,
-            relations=findings.relations,
+            relations=findings.relation_list(),
         )
     return Scanned(findings, counts_found, listing.inputs, result, time.perf_counter() - started)
 
@@ -442,10 +434,10 @@ def _components(
         while True:
             current = _round(runner, current, parts, components.large_star)
             current = _round(runner, current, parts, components.small_star)
-            rows = [delayed(components.directed)([e], parts) for e in current]
+            rows = [_cut(components.directed, parts, [e], parts) for e in current]
             sums = runner.gather(
                 "components",
-                [delayed(components.checksum)([_picked(r, j) for r in rows]) for j in range(parts)],
+                [delayed(components.checksum)([r[j] for r in rows]) for j in range(parts)],
             )
             found = (sum(c for c, _ in sums), sum(s for _, s in sums) % 2**64)
             if found == previous:
@@ -453,11 +445,10 @@ def _components(
             previous = found
         labelled_parts = runner.persist(
             "components",
-            [delayed(components.labels)([_picked(r, j) for r in rows]) for j in range(parts)],
+            [delayed(components.labels)([r[j] for r in rows]) for j in range(parts)],
         )
         labelled = delayed(_joined_labels)(labelled_parts)
-    split = delayed(_split_labels, pure=True)(labelled, parts)
-    return runner.persist("components", [_picked(split, k) for k in range(parts)])
+    return runner.persist("components", _cut(_split_labels, parts, labelled, parts))
 
 
 def _joined_labels(parts: list[components.Edges]) -> components.Edges:
@@ -473,7 +464,5 @@ def _round(
     parts: int,
     step: Callable[[Sequence[components.Edges]], components.Edges],
 ) -> list[Any]:
-    rows = [delayed(components.directed)([e], parts) for e in edges]
-    return runner.persist(
-        "components", [delayed(step)([_picked(r, j) for r in rows]) for j in range(parts)]
-    )
+    rows = [_cut(components.directed, parts, [e], parts) for e in edges]
+    return runner.persist("components", [delayed(step)([r[j] for r in rows]) for j in range(parts)])

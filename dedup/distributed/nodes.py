@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from dask.sizeof import sizeof
 
 from ..arrays import ramp
@@ -33,7 +35,10 @@ SEQ_BITS = 24
 class Refs:
     """Paragraphs: per ref its node (`digest`), its article's publication time (`time`,
     inf when unknown) and `seq`, its `position` in the article, its text (index into
-    `texts`) and article (index into `ids`, `sources`, `lines`)."""
+    `texts`) and article (index into `ids`, `sources`, `lines`).
+
+    Texts and names are Arrow arrays, not lists of str: a few buffers, which Dask moves
+    and spills as they are, where a list of millions of str is pickled one by one."""
 
     digest: np.ndarray
     time: np.ndarray
@@ -41,10 +46,10 @@ class Refs:
     position: np.ndarray
     text: np.ndarray
     article: np.ndarray
-    texts: list[str]
-    ids: list[str]
-    sources: list[str]
-    lines: list[int | None]
+    texts: pa.Array  # large_string
+    ids: pa.Array  # large_string
+    sources: pa.Array  # large_string
+    lines: pa.Array  # int64, null when unknown
 
     def __len__(self) -> int:
         return len(self.digest)
@@ -89,10 +94,21 @@ def _csr(
     return out, hashes[np.repeat(starts, sizes) + ramp(sizes)]
 
 
+def strings(values: Sequence[str]) -> pa.Array:
+    """Texts or names as Refs holds them."""
+    return pa.array(values, pa.large_string())
+
+
+def texts_of(refs: Refs, rows: np.ndarray) -> list[str]:
+    """The texts of these refs."""
+    return refs.texts.take(pa.array(refs.text[rows])).to_pylist()
+
+
 def _refs_taken(refs: Refs, rows: np.ndarray) -> Refs:
     """These refs, with only the texts and articles they use."""
     texts, text = np.unique(refs.text[rows], return_inverse=True)
     articles, article = np.unique(refs.article[rows], return_inverse=True)
+    named = pa.array(articles)
     return Refs(
         refs.digest[rows],
         refs.time[rows],
@@ -100,16 +116,19 @@ def _refs_taken(refs: Refs, rows: np.ndarray) -> Refs:
         refs.position[rows],
         text.astype(np.int64),
         article.astype(np.int64),
-        [refs.texts[i] for i in texts.tolist()],
-        [refs.ids[i] for i in articles.tolist()],
-        [refs.sources[i] for i in articles.tolist()],
-        [refs.lines[i] for i in articles.tolist()],
+        refs.texts.take(pa.array(texts)),
+        refs.ids.take(named),
+        refs.sources.take(named),
+        refs.lines.take(named),
     )
 
 
-def piece(refs: Refs, part: int, parts: int) -> Refs:
-    """The refs whose digest falls in `part` of `parts` (digest % parts)."""
-    return _refs_taken(refs, np.flatnonzero(refs.digest % np.uint64(parts) == part))
+def pieces(refs: Refs, parts: int) -> list[Refs]:
+    """The refs cut in `parts` by digest (digest % parts), in one pass over the unit."""
+    bucket_of = (refs.digest % np.uint64(parts)).astype(np.int64)
+    order = np.argsort(bucket_of, kind="stable")
+    bounds = np.searchsorted(bucket_of[order], np.arange(parts + 1))
+    return [_refs_taken(refs, order[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def _sorted(refs: Refs) -> Refs:
@@ -127,13 +146,12 @@ def _sorted(refs: Refs) -> Refs:
 
 def _joined(parts: Sequence[Refs]) -> Refs:
     """One Refs of several; equal texts kept once."""
-    distinct: dict[str, int] = {}
+    every = pc.dictionary_encode(_concat([p.texts for p in parts], pa.large_string()))
+    code = every.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    starts = np.cumsum([0, *(len(p.texts) for p in parts)])[:-1]
     text = np.concatenate(
         [np.empty(0, np.int64)]
-        + [
-            np.array([distinct.setdefault(t, len(distinct)) for t in p.texts], np.int64)[p.text]
-            for p in parts
-        ]
+        + [code[start + p.text] for p, start in zip(parts, starts, strict=True)]
     )
     base = np.cumsum([0, *(len(p.ids) for p in parts)])[:-1]
     return Refs(
@@ -145,11 +163,15 @@ def _joined(parts: Sequence[Refs]) -> Refs:
         np.concatenate(
             [np.empty(0, np.int64), *(p.article + b for p, b in zip(parts, base, strict=True))]
         ),
-        list(distinct),
-        [i for p in parts for i in p.ids],
-        [s for p in parts for s in p.sources],
-        [line for p in parts for line in p.lines],
+        every.dictionary,
+        _concat([p.ids for p in parts], pa.large_string()),
+        _concat([p.sources for p in parts], pa.large_string()),
+        _concat([p.lines for p in parts], pa.int64()),
     )
+
+
+def _concat(arrays: Sequence[pa.Array], kind: pa.DataType) -> pa.Array:
+    return pa.concat_arrays([pa.array([], kind), *arrays])
 
 
 def hashed(
@@ -183,9 +205,7 @@ def bucket(parts: Sequence[Refs], params: Params) -> NodeSet:
         if len(refs)
         else np.empty(0, np.int64)
     )
-    words, keys, offsets, hashes = hashed(
-        [refs.texts[i] for i in refs.text[first].tolist()], params
-    )
+    words, keys, offsets, hashes = hashed(texts_of(refs, first), params)
     return NodeSet(refs, Nodes(refs.digest[first], words, keys, offsets, hashes))
 
 
@@ -255,16 +275,12 @@ def star_edges(rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarra
     return smallest[other], digests[other]
 
 
-def _text_bytes(texts: Sequence[str]) -> int:
-    return sum(map(len, texts)) + 56 * len(texts)  # a str object's header, about
-
-
 def _sizeof_refs(refs: Refs) -> int:
     """What Dask counts a piece as (its spilling decisions rest on it): the arrays,
     the texts and the article names, not just the object's header."""
     arrays = (refs.digest, refs.time, refs.seq, refs.position, refs.text, refs.article)
-    names = _text_bytes(refs.ids) + _text_bytes(refs.sources) + 16 * len(refs.lines)
-    return sum(a.nbytes for a in arrays) + _text_bytes(refs.texts) + names
+    strings = (refs.texts, refs.ids, refs.sources, refs.lines)
+    return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in strings)
 
 
 def _sizeof_nodes(found: NodeSet) -> int:

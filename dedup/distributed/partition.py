@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 from dask.sizeof import sizeof
 
 from .. import dates, standing
@@ -24,7 +25,7 @@ from ..hashing import ScanHashes, hash_batch
 from ..model import Article, Contained, ShortRepeat, Story
 from . import inputs
 from .inputs import Columns, Event, Unit
-from .nodes import SEQ_BITS, Refs
+from .nodes import SEQ_BITS, Refs, strings
 
 Furniture = tuple[int, int, str, str, str, bool]
 """(article, paragraph, kind, label, text, eligible): a paragraph furniture by its form."""
@@ -81,10 +82,10 @@ def hash_unit(
         layout.position[eligible],
         eligible,
         layout.article[eligible],
-        layout.texts,
-        layout.ids,
-        layout.sources,
-        layout.lines,
+        strings(layout.texts),
+        strings(layout.ids),
+        strings(layout.sources),
+        pa.array(layout.lines, pa.int64()),
     )
     kinds = standing.furniture_of(layout.texts)
     words = hashed.words
