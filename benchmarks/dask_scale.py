@@ -12,7 +12,12 @@ of the summed memory of all processes, each process's peak, the peak spilled, an
 load average before and after (the machine is shared: compare runs of one session).
 
     python benchmarks/dask_scale.py [--sizes 1000000,3000000,10000000]
-        [--memory-limit 2.5GB] [--single-up-to 3000000] [--reps 1]
+        [--memory-limit 2.5GB] [--single-up-to 3000000] [--reps 1] [--pool 1000000]
+
+By default the archives grow in stories (`--pool 1000000`: each million paragraphs
+tells its own stories, copied as often as in the first million), so that the time per
+paragraph measures the engine, not a corpus with ever more copies of the same
+stories; `--pool 0` draws every size from one pool (85 copies of each story at 10M).
 """
 
 from __future__ import annotations
@@ -37,21 +42,18 @@ OUT = HERE / "out"
 SHARD = 62_500  # paragraphs per shard
 
 
-def corpus(paragraphs: int) -> Path:
-    folder = OUT / f"synthetic-{paragraphs}"
+def corpus(paragraphs: int, pool: int) -> Path:
+    """The archive's shard folder (made when missing); a first pool is the corpus
+    without pools (make_corpus.py)."""
+    pooled = 0 < pool < paragraphs
+    folder = OUT / (f"synthetic-{paragraphs}" + (f"-pool{pool}" if pooled else ""))
     if not folder.is_dir():
         shards = max(1, paragraphs // SHARD)
         subprocess.run(
-            [
-                sys.executable,
-                str(HERE / "make_corpus.py"),
-                "--paragraphs",
-                str(paragraphs),
-                "--shards",
-                str(shards),
-            ],
+            [sys.executable, str(HERE / "make_corpus.py"), "--paragraphs", str(paragraphs),
+             "--shards", str(shards), "--pool", str(pool if pooled else 0)],
             check=True,
-        )
+        )  # fmt: skip
     return folder
 
 
@@ -139,11 +141,17 @@ def load() -> str:
 @click.option("--memory-limit", default="2.5GB", show_default=True)
 @click.option("--single-up-to", default=3_000_000, show_default=True)
 @click.option("--reps", default=1, show_default=True)
-def main(sizes: str, memory_limit: str, single_up_to: int, reps: int) -> None:
+@click.option(
+    "--pool",
+    default=1_000_000,
+    show_default=True,
+    help="Paragraphs per pool of stories (make_corpus.py --pool); 0: one pool at every size.",
+)
+def main(sizes: str, memory_limit: str, single_up_to: int, reps: int, pool: int) -> None:
     """Print a markdown table of the runs."""
     rows = []
     for paragraphs in (int(s) for s in sizes.split(",")):
-        folder = corpus(paragraphs)
+        folder = corpus(paragraphs, pool)
         for _ in range(reps):
             work = Path(tempfile.mkdtemp(prefix="dask-scale-", dir=OUT))
             try:

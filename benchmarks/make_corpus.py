@@ -9,6 +9,14 @@ The output is derived from Reuters: research use only, written under benchmarks/
 
     python benchmarks/make_corpus.py --paragraphs 1000000 [--out FILE] [--seed 1]
     python benchmarks/make_corpus.py --paragraphs 10000000 --shards 64 [--out FOLDER]
+    python benchmarks/make_corpus.py --paragraphs 10000000 --shards 160 --pool 1000000
+
+Drawn from one pool, a bigger corpus holds more copies of the same 21,000 stories (9
+of each at 1M paragraphs, 85 at 10M). With --pool N, every N paragraphs start a new
+pool, made as the first one is (its own seed) with every word tagged with the pool's
+letters ("Volkswagen" becomes "Volkswagenqb"), so that no story of one pool is a copy
+of another's: the archive grows in stories, as a real one does, not in copies; the
+first pool is the corpus made without --pool.
 
 With --shards, the same records go to that many files (part-00000.jsonl.gz ...) in a
 folder, in order, about as many paragraphs in each: the archive as Dask reads it in
@@ -20,6 +28,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,8 +75,42 @@ def generate(paragraphs: int, seed: int, data: Path = DATA) -> list[dict[str, ob
     return list(records(paragraphs, seed, data))
 
 
-def records(paragraphs: int, seed: int, data: Path = DATA) -> Iterator[dict[str, object]]:
-    """Records totalling at least `paragraphs` paragraphs, one at a time.
+def records(
+    paragraphs: int, seed: int, data: Path = DATA, pool: int = 0
+) -> Iterator[dict[str, object]]:
+    """Records totalling at least `paragraphs` paragraphs, one at a time, from pools of
+    `pool` paragraphs each (0: one pool; see the module's docstring)."""
+    if not pool:
+        yield from _records(paragraphs, seed, data)
+        return
+    made = total = block = 0
+    while total < paragraphs:
+        for record in _records(min(pool, paragraphs - total), seed + block, data):
+            body: list[str] = record["paragraphs"]  # type: ignore[assignment]
+            if block:
+                tag = _tag(block)
+                body = [_WORD.sub(rf"\g<0>{tag}", p) for p in body]
+                record = {**record, "source": f"{record['source']}-{tag}", "paragraphs": body}
+            yield {**record, "id": f"syn-{made}"}
+            made += 1
+            total += len(body)
+        block += 1
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _tag(block: int) -> str:
+    """Letters naming a pool: "qb", "qc", ... "qz", "qba" ..."""
+    letters = ""
+    while block:
+        block, digit = divmod(block, 26)
+        letters = "abcdefghijklmnopqrstuvwxyz"[digit] + letters
+    return "q" + letters
+
+
+def _records(paragraphs: int, seed: int, data: Path) -> Iterator[dict[str, object]]:
+    """Records of one pool totalling at least `paragraphs` paragraphs, one at a time.
 
     Each record is the next unseen Reuters article (shuffled) as it is, or, with
     REPUBLISH_RATE (always, once all are seen), a republished copy of one already used.
@@ -95,10 +138,11 @@ def records(paragraphs: int, seed: int, data: Path = DATA) -> Iterator[dict[str,
 @click.option("--out", type=click.Path(path_type=Path))
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--shards", type=int, default=0, help="Write this many files in a folder.")
-def main(paragraphs: int, out: Path | None, seed: int, shards: int) -> None:
+@click.option("--pool", type=int, default=0, help="Paragraphs per pool of stories (0: one).")
+def main(paragraphs: int, out: Path | None, seed: int, shards: int, pool: int) -> None:
     """Write the corpus as gzip-compressed JSON Lines (one file, or --shards files)."""
     if shards:
-        out = out or OUT / f"synthetic-{paragraphs}"
+        out = out or OUT / (f"synthetic-{paragraphs}" + (f"-pool{pool}" if pool else ""))
         out.mkdir(parents=True, exist_ok=True)
     else:
         out = out or OUT / f"synthetic-{paragraphs}.jsonl.gz"
@@ -107,7 +151,7 @@ def main(paragraphs: int, out: Path | None, seed: int, shards: int) -> None:
     per_shard = -(-paragraphs // shards) if shards else paragraphs + 1
     handle = None
     try:
-        for record in records(paragraphs, seed):
+        for record in records(paragraphs, seed, pool=pool):
             if handle is None or (shards and total >= (shard + 1) * per_shard):
                 if handle is not None:
                     handle.close()
