@@ -26,7 +26,7 @@ from ..config import Params
 from ..verify import verify_chunk
 from .clusters import NODES, index_of
 from .inputs import is_remote
-from .nodes import NodeSet, texts_of, with_shingles
+from .nodes import NodeSet, texts_of
 
 ARCHIVE = pa.schema(
     [
@@ -57,9 +57,8 @@ class New:
     hashes: np.ndarray
 
 
-def new_nodes(buckets: list[NodeSet], params: Params) -> New:
-    """The nodes of the new stories' node buckets, as one, with their shingles."""
-    buckets = [with_shingles(b, params) for b in buckets]
+def new_nodes(buckets: list[NodeSet]) -> New:
+    """The nodes of the new stories' node buckets, as one."""
     sizes = np.concatenate([np.empty(0, np.int64), *(np.diff(b.nodes.offsets) for b in buckets)])
     offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])

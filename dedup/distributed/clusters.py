@@ -24,7 +24,7 @@ from ..model import Contained, Member
 from ..relations import is_quote
 from ..verify import verified_edges
 from ..workers import Workers
-from .nodes import SEQ_BITS, NodeSet, texts_of, with_shingles
+from .nodes import SEQ_BITS, NodeSet, texts_of
 
 MEMBERS = pa.schema(
     [
@@ -75,7 +75,6 @@ def cluster(
     """The clusters of whole components: their members as a table, what the driver
     needs of them, the near misses (contained pairs across articles) not inside one
     cluster, and (`with_nodes`) the nodes as a table (`NODES`)."""
-    found = with_shingles(found, params)
     n = len(found)
     node_of = found.node_of
     words = found.nodes.words[node_of]

@@ -413,7 +413,7 @@ def _against(
     listed = against.parts(folder)
     if not listed:
         raise DedupError(f"{folder}: no nodes/ to check against (scan the archive with nodes)")
-    [new] = runner.persist("archive", [delayed(against.new_nodes)(node_buckets, params)])
+    [new] = runner.persist("archive", [delayed(against.new_nodes)(node_buckets)])
     found = runner.gather("archive", [delayed(against.matches)(p, new, params) for p in listed])
     chosen = against.best(found)
     rows = runner.gather(

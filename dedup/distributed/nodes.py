@@ -58,11 +58,7 @@ class Refs:
 @dataclass(frozen=True, slots=True)
 class Nodes:
     """Nodes sorted by digest: `nodes` (the digests), `words`, band `keys` (bands, n)
-    and shingles (`offsets`, `hashes`: CSR, in text order), hashed from a copy's text.
-
-    A node bucket keeps no shingles (`with_shingles` makes them again where they are
-    read): they are the bulk of a node, and cost less to make again than to keep,
-    move and spill through the stages between."""
+    and shingles (`offsets`, `hashes`: CSR, in text order), hashed from a copy's text."""
 
     nodes: np.ndarray
     words: np.ndarray
@@ -201,43 +197,16 @@ def hashed(
     )
 
 
-def _firsts(refs: Refs) -> np.ndarray:
-    """Each node's first ref (its earliest copy), refs being sorted by node."""
-    if not len(refs):
-        return np.empty(0, np.int64)
-    return np.flatnonzero(np.r_[True, refs.digest[1:] != refs.digest[:-1]])
-
-
 def bucket(parts: Sequence[Refs], params: Params) -> NodeSet:
-    """The refs of whole nodes brought together, each node hashed from its earliest copy
-    (its words and band keys kept; its shingles not: see `Nodes`)."""
+    """The refs of whole nodes brought together, each node hashed from its earliest copy."""
     refs = _sorted(_joined(parts))
-    first = _firsts(refs)
-    words, keys, _, _ = hashed(texts_of(refs, first), params)
-    empty = np.zeros(len(first) + 1, np.int64), np.empty(0, np.uint64)
-    return NodeSet(refs, Nodes(refs.digest[first], words, keys, *empty))
-
-
-def with_shingles(found: NodeSet, params: Params) -> NodeSet:
-    """The NodeSet with the shingles of its nodes, made from the same texts as in
-    `bucket` (each node's earliest copy)."""
-    words, offsets, hashes = shingled(texts_of(found.refs, _firsts(found.refs)), params)
-    if not np.array_equal(words, found.nodes.words):
-        raise AssertionError("shingles made again from other texts than the nodes'")
-    return NodeSet(found.refs, dataclasses.replace(found.nodes, offsets=offsets, hashes=hashes))
-
-
-def shingled(texts: Sequence[str], params: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(words, offsets, hashes) of these paragraphs: `hashed` without the signatures."""
-    words, sizes, hashes = [np.empty(0, np.int64)], [np.empty(0, np.int64)], []
-    for start in range(0, len(texts), CHUNK):
-        found = shingles_of(words_of(texts[start : start + CHUNK]), params.shingle_size)
-        words.append(found.words)
-        sizes.append(np.diff(found.offsets))
-        hashes.append(found.hashes)
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(np.concatenate(sizes), out=offsets[1:])
-    return np.concatenate(words), offsets, np.concatenate([np.empty(0, np.uint64), *hashes])
+    first = (
+        np.flatnonzero(np.r_[True, refs.digest[1:] != refs.digest[:-1]])
+        if len(refs)
+        else np.empty(0, np.int64)
+    )
+    words, keys, offsets, hashes = hashed(texts_of(refs, first), params)
+    return NodeSet(refs, Nodes(refs.digest[first], words, keys, offsets, hashes))
 
 
 def take(found: NodeSet, nodes: np.ndarray) -> NodeSet:
