@@ -166,8 +166,9 @@ def _bucket(pieces: list[nodes.Refs], params: Params) -> NodeSet:
 
 
 def _cut(function: Callable[..., Sequence[Any]], parts: int, *args: Any) -> list[Any]:
-    """The `parts` results of `function(*args)`, each its own key: stored (and spilled)
-    apart, so that a task reading one of them does not load them all again."""
+    """The `parts` results of `function(*args)`, each its own key, picked out as soon as
+    they are made (the whole is then released): stored and spilled apart, so that a task
+    reading one of them does not load them all again."""
     return list(delayed(function, nout=parts, pure=True)(*args))
 
 
