@@ -260,23 +260,20 @@ def _relations(
             c = int(cluster_at[layout.index(m)])
             if c >= 0:
                 in_pairs[(m.article_index, m.paragraph)] = c
-    return relations.find(
-        [c for c, _ in clustered],
-        owner,
-        layout.article[flat_all],
-        changed[flat_all],
-        contained,
-        in_pairs,
-        relations.Articles(
-            layout.ids,
-            layout.sources,
-            layout.lines,
-            layout.published,
-            layout.article_rank,
-            np.bincount(layout.article[comparable], minlength=len(layout.ids)),
-            story_of,
-        ),
+    articles = relations.Articles(
+        layout.ids,
+        layout.sources,
+        layout.lines,
+        layout.published,
+        layout.article_rank,
+        np.bincount(layout.article[comparable], minlength=len(layout.ids)),
+        story_of,
     )
+    kept = [c for c, _ in clustered]
+    found = relations.arrays(
+        kept, owner, layout.article[flat_all], changed[flat_all], contained, in_pairs, articles
+    )
+    return relations.built(found, [c.id for c in kept], articles)
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,26 +78,6 @@ class Found:
         return len(self.pairs)
 
 
-def find(
-    clusters: Sequence[Cluster],
-    owner: np.ndarray,
-    article: np.ndarray,
-    substantive: np.ndarray,
-    contained: Sequence[Contained],
-    clustered: dict[tuple[int, int], int],
-    articles: Articles,
-) -> tuple[Relation, ...]:
-    """The relations between the articles of a scan, substantive ones first.
-
-    `owner`, `article` and `substantive` give, for every member of `clusters` in order,
-    its cluster index, its article index and whether it changes a number or a word.
-    `clustered` maps (article index, paragraph) of each paragraph of a contained pair
-    that is in one of `clusters` to that cluster's index.
-    """
-    found = arrays(clusters, owner, article, substantive, contained, clustered, articles)
-    return built(found, [c.id for c in clusters], articles)
-
-
 def arrays(
     clusters: Sequence[Cluster],
     owner: np.ndarray,
@@ -107,8 +87,15 @@ def arrays(
     clustered: dict[tuple[int, int], int],
     articles: Articles,
 ) -> Found:
-    """`find`'s relations as arrays (for tables of millions of them)."""
-    width = max(len(articles.rank), 1)
+    """The relations between the articles of a scan, substantive ones first, as arrays
+    (`built` makes them `Relation`s; a table of millions is written from the arrays).
+
+    `owner`, `article` and `substantive` give, for every member of `clusters` in order,
+    its cluster index, its article index and whether it changes a number or a word.
+    `clustered` maps (article index, paragraph) of each paragraph of a contained pair
+    that is in one of `clusters` to that cluster's index.
+    """
+    width = max(len(articles.ids), 1)
     codes = owner * width + article  # one per member; rows: one per (cluster, article)
     rows, counts = unique_counts(codes)
     flagged = np.zeros(len(rows), dtype=bool)
@@ -157,13 +144,13 @@ def arrays(
 def built(found: Found, cluster_ids: Sequence[str], articles: Articles) -> tuple[Relation, ...]:
     """The relations of `arrays` as `Relation`s (`cluster_ids`: each cluster's id)."""
     ids, sources, lines = articles.ids, articles.sources, articles.lines
-    published, story, comparable = articles.published, articles.story, articles.comparable
+    published, comparable = articles.published, articles.comparable
     listed, counted, flags = found.pairs.tolist(), found.held.tolist(), found.substantive.tolist()
     shared = [cluster_ids[c] for c in found.clusters.tolist()]
     bounds = found.cluster_bounds.tolist()
     relations = []
-    for k, ((a, b), (held_a, held_b), kind) in enumerate(
-        zip(listed, counted, found.kinds.tolist(), strict=True)
+    for k, ((a, b), (held_a, held_b), kind, story) in enumerate(
+        zip(listed, counted, found.kinds.tolist(), stories(found, articles), strict=True)
     ):
         relations.append(
             Relation(
@@ -173,10 +160,19 @@ def built(found: Found, cluster_ids: Sequence[str], articles: Articles) -> tuple
                 flags[k],
                 tuple(shared[bounds[k] : bounds[k + 1]]),
                 found.contained[k],
-                story.get(a) if kind == _VERSION else None,
+                story,
             )
         )
     return tuple(relations)
+
+
+def stories(found: Found, articles: Articles) -> list[str | None]:
+    """Each relation's story: for versions of one story, its key; else None."""
+    version = KINDS.index("version")
+    return [
+        articles.story.get(a) if kind == version else None
+        for a, kind in zip(found.pairs[:, 0].tolist(), found.kinds.tolist(), strict=True)
+    ]
 
 
 def _candidates(
@@ -270,7 +266,7 @@ def _has(rows: np.ndarray, code: int) -> bool:
 
 KINDS = ("version", "republished", "extended", "shortened", "quotes", "partial")
 """The kinds of relation (see `dedup.model.Relation`), as `Found.kinds` numbers them."""
-_VERSION, _PARTIAL, _QUOTES = KINDS.index("version"), KINDS.index("partial"), KINDS.index("quotes")
+_PARTIAL, _QUOTES = KINDS.index("partial"), KINDS.index("quotes")
 
 
 def _kinds(

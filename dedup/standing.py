@@ -22,6 +22,7 @@ import numpy as np
 
 from .arrays import pairs_within_runs, ramp, unique_counts
 from .model import Member
+from .shingle import fmix64
 
 LONE_SHARE = 0.8
 _PAIR_SAMPLE = 500  # article pairs looked at per cluster, at most
@@ -170,7 +171,8 @@ def _classes(
     cluster: np.ndarray, article: np.ndarray, width: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Articles grouped by the set of clusters they are in: each article's class, and
-    per class its articles and its clusters (counts). Found by a hash of each set, then
+    per class its articles and its clusters (counts). Found by a hash of each set (the sum
+    of its mixed members), then
     checked member by member (on a collision, every article is its own class)."""
     by_article = np.lexsort((cluster, article))
     mine = cluster[by_article]
@@ -179,7 +181,7 @@ def _classes(
     present = np.flatnonzero(held)
     key = np.zeros(width, dtype=np.uint64)
     if len(present):
-        key[present] = np.add.reduceat(_mixed(mine), starts[present])
+        key[present] = np.add.reduceat(fmix64(mine.astype(np.uint64)), starts[present])
     order = np.lexsort((key, held))
     new = np.r_[True, (key[order][1:] != key[order][:-1]) | (held[order][1:] != held[order][:-1])]
     kind = np.empty(width, dtype=np.int64)
@@ -192,14 +194,6 @@ def _classes(
     counts = np.zeros(len(weight), dtype=np.int64)
     counts[kind] = held
     return kind, weight, counts
-
-
-def _mixed(values: np.ndarray) -> np.ndarray:
-    """A 64-bit mix of each value (splitmix64), summed into a hash of a set."""
-    z = values.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
 
 
 def _sample_pairs(articles: np.ndarray, rng: random.Random) -> np.ndarray:

@@ -199,7 +199,7 @@ def test_lone_pairs_by_classes_of_articles_count_every_article_pair(
     from dedup.standing import _lone_pairs
 
     if collide:
-        monkeypatch.setattr(standing, "_mixed", lambda values: np.zeros(len(values), np.uint64))
+        monkeypatch.setattr(standing, "fmix64", lambda values: np.zeros(len(values), np.uint64))
 
     rng = random.Random(seed)
     clusters, articles = rng.randint(1, 30), rng.randint(2, 60)

@@ -152,10 +152,13 @@ class Findings:
     relations: FoundRelations
     related: RelatedArticles  # what the relations say of their articles
 
+    def reported_ids(self) -> list[str]:
+        """The ids of the reported clusters, in report order (what `relations` index)."""
+        return [self.clusters.ids[c] for c in self.order.tolist()]
+
     def relation_list(self) -> tuple[Relation, ...]:
         """The story relations as the single-process scan reports them."""
-        ids = self.clusters.ids
-        return relations.built(self.relations, [ids[c] for c in self.order.tolist()], self.related)
+        return relations.built(self.relations, self.reported_ids(), self.related)
 
 
 def finish(
@@ -442,7 +445,7 @@ def _contained(
 
 
 class _Stubs(Sequence[Cluster]):
-    """The reported clusters as `relations.find` reads them: an id, and the first
+    """The reported clusters as `relations.arrays` reads them: an id, and the first
     member's text where it matters (a quotation; "" says it is not one)."""
 
     def __init__(self, ids: list[str], quotes: list[str]) -> None:

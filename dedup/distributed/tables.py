@@ -229,19 +229,16 @@ def _relations(findings: Findings) -> pa.Table:
             f"{prefix}paragraphs": pa.array(about.comparable[found.pairs[:, side]], pa.int64()),
             f"{prefix}shared": pa.array(found.held[:, side], pa.int64()),
         }
-    reported = [findings.clusters.ids[c] for c in findings.order.tolist()]
-    story = [
-        about.story.get(a) if kind == relations.KINDS.index("version") else None
-        for a, kind in zip(found.pairs[:, 0].tolist(), found.kinds.tolist(), strict=True)
-    ]
     return pa.Table.from_pydict(
         columns
         | {
             "substantive": pa.array(found.substantive, pa.bool_()),
-            "story": pa.array(story, pa.string()),
+            "story": pa.array(relations.stories(found, about), pa.string()),
             "clusters": pa.ListArray.from_arrays(
                 pa.array(found.cluster_bounds, pa.int32()),
-                pa.array(reported, pa.string()).take(pa.array(found.clusters, pa.int64())),
+                pa.array(findings.reported_ids(), pa.string()).take(
+                    pa.array(found.clusters, pa.int64())
+                ),
             ),
             "contained": pa.array([list(c) for c in found.contained], pa.list_(pa.int64())),
         }
