@@ -488,3 +488,19 @@ def test_new_stories_against_the_archive_and_a_filter_index_from_it(
     loaded = tmp_path / "loaded"
     assert dedup("index", "from-scan", archive, "--index", loaded, "-q").status == 0
     assert filtered(loaded) == checked
+
+
+def test_tables_written_the_summary_line_counts_in_words(tmp_path: Path) -> None:
+    """`scan --engine dask --out` on the seed: exit 1 (a copy found), and one line on
+    stderr counting what the tables hold, each noun as its number reads."""
+    seed = Path(__file__).parents[1] / "seeds" / "wire-milley-kirby.txt"
+    out = tmp_path / "tables"
+    done = run_dedup("scan", "--engine", "dask", "--workers", "1", "--out", out, seed)
+    assert done.status == 1
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith(
+        "dedup: 1 article · 12 paragraphs · 1 cluster (2 paragraphs) · 0 story relations · "
+        "3 standing texts · "
+    )
+    assert line.endswith(f" s; tables in {out}")
+    assert (out / "manifest.json").is_file()

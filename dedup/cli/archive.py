@@ -12,6 +12,7 @@ import click
 
 from ..errors import DedupError
 from ..index import open_index
+from ..report.wording import count
 from .common import F, Invocation, UsageError, engine_options, interruptible, invocation, say
 from .filter import index_group, index_options
 
@@ -168,13 +169,18 @@ def _cancelled(out: str | None) -> Callable[[], str]:
 
 def summary_line(counts: dict[str, int], out: str, seconds: float) -> str:
     """What a scan that wrote its tables says on stderr."""
+    repeats = counts.get("archive")
     checked = (
-        f"{counts['archive']:,} paragraphs repeat the archive · " if "archive" in counts else ""
+        f"{count(repeats, 'paragraph')} {'repeats' if repeats == 1 else 'repeat'} the archive · "
+        if repeats is not None
+        else ""
     )
-    return checked + (
-        f"dedup: {counts['articles']:,} articles · {counts['paragraphs']:,} paragraphs · "
-        f"{counts['clusters']:,} clusters ({counts['clustered_paragraphs']:,} paragraphs) · "
-        f"{counts['relations']:,} story relations · {counts['standing']:,} standing texts · "
+    return (
+        f"dedup: {checked}{count(counts['articles'], 'article')} · "
+        f"{count(counts['paragraphs'], 'paragraph')} · {count(counts['clusters'], 'cluster')} "
+        f"({count(counts['clustered_paragraphs'], 'paragraph')}) · "
+        f"{count(counts['relations'], 'story relation')} · "
+        f"{count(counts['standing'], 'standing text')} · "
         f"{seconds:.1f} s; tables in {os.path.normpath(out) if '://' not in out else out}"
     )
 
