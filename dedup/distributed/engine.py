@@ -5,11 +5,12 @@
     component buckets --cluster--> member tables --> the driver's global stages --> tables
 
 A shuffle here cuts each source once into its parts, each part its own key (stored and
-spilled apart, so that a destination reads only its own), and each destination joins
-its part of every source; with as many buckets as about twice the square root of the
-units, and no more paragraphs in each than PARAGRAPHS_PER_BUCKET. Every stage is a pure
-function of its inputs: a task lost with its worker is run again by Dask, with the same
-result.
+spilled apart, so that a destination reads only its own; picked out before anything
+else runs, so that the whole is released before it can be spilled), and each
+destination joins its part of every source; with as many buckets as about twice the
+square root of the units, and no more paragraphs in each than PARAGRAPHS_PER_BUCKET.
+Every stage is a pure function of its inputs: a task lost with its worker is run again
+by Dask, with the same result.
 Runs with a distributed Client (a LocalCluster, or a scheduler's address), or with any
 of Dask's local schedulers (the synchronous one in tests).
 """
