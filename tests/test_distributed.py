@@ -34,7 +34,7 @@ from support import HANG, Point
 from support import dedup as run_dedup
 
 from dedup import Diagnostics, Params, iter_articles, scan
-from dedup.distributed import Options
+from dedup.distributed import Options, engine
 from dedup.distributed import scan as scan_archive
 from dedup.report.json import scan_document
 
@@ -191,15 +191,16 @@ def _halves(values: list[int]) -> list[list[int]]:
 
 
 def test_parts_are_picked_before_anything_else(two_workers: Client) -> None:
-    """A task's parts (`engine._cut`) go ahead of every other task on the scheduler,
-    so that the whole is released before it can be spilled (and loaded and spilled
-    again for each part: at 10M paragraphs, 95 GB written in one shuffle)."""
-    from dedup.distributed import engine
-
-    cut = [engine._cut(_halves, 2, list(range(u, u + 10))) for u in range(6)]
+    """A task's parts (`engine._picked`) go ahead of every other task on the
+    scheduler, the tasks that make the wholes included: a whole is released as soon as
+    it is cut, rather than left waiting (and spilled, then loaded and spilled again for
+    each part: at 10M paragraphs, 95 GB written in one shuffle)."""
+    wholes = [dask.delayed(_halves, nout=2, pure=True)(list(range(u, u + 10))) for u in range(6)]
+    cut = [engine._picked(w) for w in wholes]
     joined = [dask.delayed(sum, pure=True)([c[k][0] for c in cut]) for k in range(2)]
     parts = [part for c in cut for part in c]
-    done = [futures_of(d)[0] for d in two_workers.persist([*parts, *joined], optimize_graph=False)]
+    persisted = two_workers.persist([*parts, *wholes, *joined], optimize_graph=False)
+    done = [futures_of(d)[0] for d in persisted]
     assert two_workers.gather(done[-2:]) == [0 + 1 + 2 + 3 + 4 + 5, 1 + 2 + 3 + 4 + 5 + 6]
     keys = [f.key for f in done]
 

@@ -6,11 +6,11 @@
 
 A shuffle here cuts each source once into its parts, each part its own key (stored and
 spilled apart, so that a destination reads only its own; picked out before anything
-else runs, so that the whole is released before it can be spilled), and each
-destination joins its part of every source; with as many buckets as about twice the
-square root of the units, and no more paragraphs in each than PARAGRAPHS_PER_BUCKET.
-Every stage is a pure function of its inputs: a task lost with its worker is run again
-by Dask, with the same result.
+else that is ready runs, so that the whole is released as soon as it is cut rather than
+left waiting, and spilled), and each destination joins its part of every source; with
+as many buckets as about twice the square root of the units, and no more paragraphs in
+each than PARAGRAPHS_PER_BUCKET. Every stage is a pure function of its inputs: a task
+lost with its worker is run again by Dask, with the same result.
 Runs with a distributed Client (a LocalCluster, or a scheduler's address), or with any
 of Dask's local schedulers (the synchronous one in tests).
 """
@@ -177,9 +177,9 @@ def _cut(function: Callable[..., Sequence[Any]], parts: int, *args: Any) -> list
 
 def _picked(whole: Any) -> list[Any]:
     """The parts of a delayed result of known length, each its own key, picked out
-    before any other task runs (a priority over the whole graph); the whole is then
-    released. Left waiting, it would be spilled, then loaded and spilled again for each
-    part picked: at 10M paragraphs, 95 GB written in the node shuffle alone."""
+    before any other task that is ready (a priority over the whole graph); the whole
+    is then released. Left waiting, it was spilled, then loaded and spilled again for
+    each part picked: at 10M paragraphs, 95 GB written in the node shuffle alone."""
     with annotate(priority=PICKED_FIRST):
         return list(whole)
 
