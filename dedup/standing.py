@@ -171,9 +171,9 @@ def _classes(
     cluster: np.ndarray, article: np.ndarray, width: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Articles grouped by the set of clusters they are in: each article's class, and
-    per class its articles and its clusters (counts). Found by a hash of each set (the sum
-    of its mixed members), then
-    checked member by member (on a collision, every article is its own class)."""
+    per class its articles and its clusters (counts). Found by a hash of each set (the
+    sum of its mixed members), then checked member by member (on a collision, every
+    article is its own class)."""
     by_article = np.lexsort((cluster, article))
     mine = cluster[by_article]
     held = np.bincount(article, minlength=width)

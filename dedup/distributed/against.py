@@ -26,7 +26,7 @@ from ..config import Params
 from ..verify import verify_chunk
 from .clusters import NODES, index_of
 from .inputs import is_remote
-from .nodes import NodeSet, texts_of
+from .nodes import NodeSet, column, texts_of
 
 ARCHIVE = pa.schema(
     [
@@ -160,7 +160,7 @@ def report(
     changes = [list(classify(a, b)) for a, b in zip(archive_text, texts, strict=True)]
     return pa.Table.from_arrays(
         [
-            refs.ids.take(pa.array(refs.article[hit])).cast(pa.string()),
+            column(refs.ids, refs.article[hit]),
             pa.array(index_of(refs.seq[hit], offsets)),
             pa.array(refs.position[hit]),
             pa.array(texts, pa.string()),

@@ -24,7 +24,7 @@ from ..model import Contained, Member
 from ..relations import is_quote
 from ..verify import verified_edges
 from ..workers import Workers
-from .nodes import SEQ_BITS, NodeSet, texts_of
+from .nodes import SEQ_BITS, NodeSet, column, texts_of
 
 MEMBERS = pa.schema(
     [
@@ -86,11 +86,6 @@ def cluster(
     pool = Workers(1)
     edges, near = verified_edges(hashed, heads, params, pool)
     texts = texts_of(found.refs, np.arange(n))
-    ids, sources, lines = (
-        found.refs.ids.to_pylist(),
-        found.refs.sources.to_pylist(),
-        found.refs.lines.to_pylist(),
-    )
     grouping = group(nodes, edges, hashed, rank, texts, pool)
     article = index_of(found.refs.seq, offsets)
     paragraph = grouping.paragraph
@@ -109,16 +104,16 @@ def cluster(
     table = pa.Table.from_arrays(
         [
             pa.array(np.array(grouping.ids, dtype=object)[owner], pa.string()),
-            pa.array(np.array(ids, dtype=object)[which], pa.string()),
+            column(found.refs.ids, which),
             pa.array(article[paragraph]),
             pa.array(found.refs.position[paragraph]),
             pa.array(grouping.similarity),
             distinct.take(pa.array(code, pa.int64())),
             pa.array(first),
             pa.array(center),
-            pa.array(np.array(texts, dtype=object)[paragraph], pa.string()),
-            pa.array(np.array(sources, dtype=object)[which], pa.string()),
-            pa.array(np.array(lines, dtype=object)[which], pa.int64()),
+            column(found.refs.texts, found.refs.text[paragraph]),
+            column(found.refs.sources, which),
+            column(found.refs.lines, which),
         ],
         schema=MEMBERS,
     )
@@ -134,11 +129,10 @@ def cluster(
     position = found.refs.position
 
     def member(p: int, similarity: float) -> Member:
-        a = int(found.refs.article[p])
+        refs, a = found.refs, int(found.refs.article[p])
+        name, source, line = (refs.ids[a].as_py(), refs.sources[a].as_py(), refs.lines[a].as_py())
         place = int(position[p])
-        return Member(
-            ids[a], place, similarity, texts[p], int(article[p]), (), sources[a], lines[a]
-        )
+        return Member(name, place, similarity, texts[p], int(article[p]), (), source, line)
 
     misses: list[Miss] = []
     ranks = rank.tolist()
@@ -154,7 +148,7 @@ def cluster(
     listed = None
     if with_nodes:
         named = np.array([None, *grouping.ids], dtype=object)
-        listed = _nodes_table(found, heads, texts, ids, article, named[cluster_of[heads] + 1])
+        listed = _nodes_table(found, heads, article, named[cluster_of[heads] + 1])
     return table, summary, misses, listed
 
 
@@ -176,12 +170,7 @@ against (`against`), and what a filter index is loaded from."""
 
 
 def _nodes_table(
-    found: NodeSet,
-    heads: np.ndarray,
-    texts: list[str],
-    ids: list[str],
-    article: np.ndarray,
-    clusters: np.ndarray,
+    found: NodeSet, heads: np.ndarray, article: np.ndarray, clusters: np.ndarray
 ) -> pa.Table:
     had = found.nodes
     bands = had.keys.shape[0]
@@ -189,10 +178,10 @@ def _nodes_table(
         [
             pa.array(had.nodes),
             pa.array(clusters, pa.string()),
-            pa.array(np.array(ids, dtype=object)[found.refs.article[heads]], pa.string()),
+            column(found.refs.ids, found.refs.article[heads]),
             pa.array(article[heads]),
             pa.array(found.refs.position[heads]),
-            pa.array(np.array(texts, dtype=object)[heads], pa.string()),
+            column(found.refs.texts, found.refs.text[heads]),
             pa.array(had.words),
             pa.ListArray.from_arrays(
                 pa.array(np.arange(0, bands * len(heads) + 1, bands, dtype=np.int32)),

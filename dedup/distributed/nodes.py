@@ -104,6 +104,13 @@ def texts_of(refs: Refs, rows: np.ndarray) -> list[str]:
     return refs.texts.take(pa.array(refs.text[rows])).to_pylist()
 
 
+def column(values: pa.Array, rows: np.ndarray) -> pa.Array:
+    """These rows of a Refs array (`texts`, `ids`, `sources`, `lines`), as a table's
+    column holds them (string, not large_string)."""
+    taken = values.take(pa.array(rows, pa.int64()))
+    return taken.cast(pa.string()) if pa.types.is_large_string(taken.type) else taken
+
+
 def _refs_taken(refs: Refs, rows: np.ndarray) -> Refs:
     """These refs, with only the texts and articles they use."""
     texts, text = np.unique(refs.text[rows], return_inverse=True)
@@ -279,8 +286,8 @@ def _sizeof_refs(refs: Refs) -> int:
     """What Dask counts a piece as (its spilling decisions rest on it): the arrays,
     the texts and the article names, not just the object's header."""
     arrays = (refs.digest, refs.time, refs.seq, refs.position, refs.text, refs.article)
-    strings = (refs.texts, refs.ids, refs.sources, refs.lines)
-    return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in strings)
+    named = (refs.texts, refs.ids, refs.sources, refs.lines)
+    return sum(a.nbytes for a in arrays) + sum(a.nbytes for a in named)
 
 
 def _sizeof_nodes(found: NodeSet) -> int:
